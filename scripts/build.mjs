@@ -1,0 +1,26 @@
+// Bundles the CLI and the action into dist/. Both are ESM for Node 20+ (GitHub runs node24).
+import { readFile } from 'node:fs/promises';
+import { build } from 'esbuild';
+
+// CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
+const banner = {
+  js: "import { createRequire as __ghmlCreateRequire } from 'node:module'; const require = __ghmlCreateRequire(import.meta.url);",
+};
+
+const version = JSON.parse(await readFile('package.json', 'utf8')).version;
+
+const common = {
+  define: { GHML_VERSION: JSON.stringify(version) },
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  banner,
+  legalComments: 'none',
+  minify: true,
+  sourcemap: false,
+  logLevel: 'warning',
+};
+
+await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' });
+await build({ ...common, entryPoints: ['src/action/main.ts'], outfile: 'dist/action.js' });
