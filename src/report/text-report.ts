@@ -15,7 +15,7 @@ import type {
 import { shortCommit } from './commit-label.js';
 import { safeHttpUrl } from './markdown-link.js';
 import { formatDelta, formatPercent, formatValue, plural } from './format-number.js';
-import { displayWidth, stripControlCharacters, truncateText } from './plain-text.js';
+import { cleanForTerminal, columns, painter, type AnsiStyle, type Paint } from './text-columns.js';
 import {
   baselineWords,
   countExperimentVerdicts,
@@ -35,27 +35,14 @@ export interface TextReportOptions {
   all?: boolean;
 }
 
-const ANSI = {
-  reset: '\u001b[0m',
-  bold: '\u001b[1m',
-  dim: '\u001b[2m',
-  red: '\u001b[31m',
-  green: '\u001b[32m',
-};
 const CELL_LENGTH = 80;
-
-type Paint = (text: string, style: keyof typeof ANSI | undefined) => string;
-
-function painter(color: boolean): Paint {
-  return (text, style) => (color && style ? `${ANSI[style]}${text}${ANSI.reset}` : text);
-}
 
 /** Cleans and caps an untrusted string for the terminal. */
 function clean(text: string, max = CELL_LENGTH): string {
-  return truncateText(stripControlCharacters(text), max);
+  return cleanForTerminal(text, max);
 }
 
-const VERDICT_STYLE: Record<Verdict, keyof typeof ANSI | undefined> = {
+const VERDICT_STYLE: Record<Verdict, AnsiStyle | undefined> = {
   improved: 'green',
   regressed: 'red',
   unchanged: 'dim',
@@ -63,39 +50,12 @@ const VERDICT_STYLE: Record<Verdict, keyof typeof ANSI | undefined> = {
   missing: undefined,
 };
 
-const OUTCOME_STYLE: Record<Outcome, keyof typeof ANSI | undefined> = {
+const OUTCOME_STYLE: Record<Outcome, AnsiStyle | undefined> = {
   regressed: 'red',
   ok: 'green',
   'no-baseline': undefined,
   'no-runs': undefined,
 };
-
-/**
- * Aligns rows into columns two spaces apart; `right` marks right-aligned columns. `styles`
- * colours whole rows after padding so colour codes never affect the alignment.
- */
-function columns(
-  rows: string[][],
-  right: boolean[],
-  paint: Paint,
-  styles: Array<keyof typeof ANSI | undefined> = [],
-  indent = '  ',
-): string[] {
-  const widths: number[] = [];
-  for (const row of rows) {
-    row.forEach((cell, i) => {
-      widths[i] = Math.max(widths[i] ?? 0, displayWidth(cell));
-    });
-  }
-  return rows.map((row, r) => {
-    const cells = row.map((cell, i) => {
-      const pad = ' '.repeat((widths[i] ?? 0) - displayWidth(cell));
-      if (i === row.length - 1 && !right[i]) return cell;
-      return right[i] ? pad + cell : cell + pad;
-    });
-    return indent + paint(cells.join('  '), styles[r]);
-  });
-}
 
 /** Renders the comparison as lines of text, ending with a newline. */
 export function renderTextReport(comparison: Comparison, options: TextReportOptions): string {
