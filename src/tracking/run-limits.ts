@@ -1,0 +1,156 @@
+/**
+ * MLflow's limits on run data (DESIGN.md, "Tracking branch, format 1"), checked in one place:
+ * key names, param/tag value lengths, experiment names, metric values, steps and timestamps.
+ * Each check returns the value it accepts or throws a typed error quoting the bad value.
+ *
+ * Steps: integers (any safe integer, negatives allowed as in MLflow). When a metric is logged
+ * without a step, ghml does NOT use MLflow's default of 0: the RunBuilder gives it the next
+ * step of that key's series (1 + the highest step so far, 0 for the first point), so a loop
+ * that never passes a step still charts as a series.
+ * Timestamps: integer milliseconds since the epoch, >= 0.
+ */
+import { InvalidNameError, InvalidValueError, quote, type NameKind } from './ingest-errors.js';
+
+export const RUN_LIMITS = {
+  maxKeyLength: 250,
+  maxParamValueLength: 6000,
+  maxTagValueLength: 5000,
+  maxExperimentNameLength: 100,
+} as const;
+
+const KEY_CHARS = /^[A-Za-z0-9_.\- /]{1,250}$/;
+const EXPERIMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const KEY_HINT = "use letters, digits, '_', '-', '.', ' ' and '/' between non-empty segments";
+
+/**
+ * Returns why `key` breaks the key rule, or undefined when it is valid. A key must match
+ * `^[A-Za-z0-9_.\- /]{1,250}$` and must not normalise to another path: no leading or trailing
+ * '/', no '//', and no '.' or '..' segments (keys become file paths in some tools).
+ */
+export function keyProblem(key: string): string | undefined {
+  if (key.length === 0) return 'must not be empty';
+  if (key.length > RUN_LIMITS.maxKeyLength) {
+    return `must be at most ${RUN_LIMITS.maxKeyLength} characters (it has ${key.length})`;
+  }
+  if (!KEY_CHARS.test(key)) {
+    return "may only contain letters, digits, '_', '-', '.', ' ' and '/'";
+  }
+  if (key.startsWith('/')) return "must not start with '/'";
+  if (key.endsWith('/')) return "must not end with '/'";
+  if (key.includes('//')) return "must not contain '//'";
+  for (const segment of key.split('/')) {
+    if (segment === '..') return "must not contain '..' segments";
+    if (segment === '.') return "must not contain '.' segments";
+  }
+  return undefined;
+}
+
+/** Throws InvalidNameError unless `key` is a valid param, metric or tag key (or artifact path). */
+export function validateKey(key: string, kind: NameKind = 'key'): string {
+  const problem = keyProblem(key);
+  if (problem !== undefined) throw new InvalidNameError(kind, key, problem, KEY_HINT);
+  return key;
+}
+
+/** Throws unless `name` can be an experiment name (it becomes a path segment). */
+export function validateExperimentName(name: string): string {
+  if (!EXPERIMENT_NAME.test(name)) {
+    throw new InvalidNameError(
+      'experiment name',
+      name,
+      'must match [A-Za-z0-9][A-Za-z0-9._-]{0,99}',
+      "start with a letter or digit, then use letters, digits, '.', '_' or '-' (at most 100)",
+    );
+  }
+  return name;
+}
+
+/** Throws unless `value` fits MLflow's 6000-character limit for params. */
+export function validateParamValue(key: string, value: string): string {
+  return checkLength('param', key, value, RUN_LIMITS.maxParamValueLength);
+}
+
+/** Throws unless `value` fits MLflow's 5000-character limit for tags. */
+export function validateTagValue(key: string, value: string): string {
+  return checkLength('tag', key, value, RUN_LIMITS.maxTagValueLength);
+}
+
+function checkLength(kind: string, key: string, value: string, max: number): string {
+  if (value.length > max) {
+    throw new InvalidValueError(
+      `${kind} ${quote(key)} value is ${value.length} characters; ${kind} values are at most ${max}.`,
+      key,
+      `at most ${max} characters`,
+      kind === 'param'
+        ? 'shorten the value, or save it as an artifact and log its path'
+        : 'shorten the value',
+    );
+  }
+  return value;
+}
+
+/**
+ * Accepts a metric value: a number (NaN and ±Infinity included) or one of the strings "NaN",
+ * "Infinity", "-Infinity" that format 1 stores non-finite numbers as.
+ */
+export function validateMetricValue(key: string, value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (value === 'NaN') return Number.NaN;
+  if (value === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
+  throw new InvalidValueError(
+    `metric ${quote(key)} value must be a number, got ${describe(value)}.`,
+    key,
+    'metric values are numbers',
+    'log numbers only; log text as a param or a tag',
+  );
+}
+
+/** Accepts a step: a safe integer. */
+export function validateStep(key: string, step: unknown): number {
+  if (typeof step === 'number' && Number.isSafeInteger(step)) return step;
+  throw new InvalidValueError(
+    `metric ${quote(key)} step must be an integer, got ${describe(step)}.`,
+    key,
+    'steps are integers',
+    'pass a whole number as the step (or none: ghml then uses the next step)',
+  );
+}
+
+/** Accepts a timestamp: a non-negative integer number of milliseconds since the epoch. */
+export function validateTimestamp(key: string, timestamp: unknown): number {
+  if (typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp >= 0) {
+    return timestamp;
+  }
+  throw new InvalidValueError(
+    `metric ${quote(key)} timestamp must be whole milliseconds since the epoch, got ${describe(timestamp)}.`,
+    key,
+    'timestamps are integer milliseconds',
+    'pass Math.round(Date.now()) / int(time.time() * 1000), or leave the timestamp out',
+  );
+}
+
+/**
+ * Parses the text of a number as a user types it (`0.93`, `-1e-3`, `NaN`, `inf`, `-Infinity`);
+ * returns undefined for anything else. Used for CLI arguments and stdout metrics.
+ */
+export function parseNumberText(text: string): number | undefined {
+  const t = text.trim();
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return Number(t);
+  const lower = t.toLowerCase();
+  if (lower === 'nan' || lower === '+nan' || lower === '-nan') return Number.NaN;
+  if (lower === 'inf' || lower === 'infinity' || lower === '+inf' || lower === '+infinity') {
+    return Number.POSITIVE_INFINITY;
+  }
+  if (lower === '-inf' || lower === '-infinity') return Number.NEGATIVE_INFINITY;
+  return undefined;
+}
+
+/** Describes a bad value for a message: strings quoted, other things by type. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return `${quote(value)} (a string)`;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  return `${String(value)} (${typeof value})`;
+}

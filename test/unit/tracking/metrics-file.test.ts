@@ -1,0 +1,88 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readMetricsFile } from '../../../src/tracking/metrics-file.js';
+import { SourceFileError } from '../../../src/tracking/ingest-errors.js';
+import { cleanupTempDirs, tempDir } from '../../support/temp-repo.js';
+
+afterAll(cleanupTempDirs);
+
+function write(name: string, content: string): string {
+  const path = join(tempDir('ghml-metrics-'), name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('readMetricsFile', () => {
+  it('flattens nested numbers and keeps NaN / infinities in every spelling', async () => {
+    const path = write(
+      'metrics.json',
+      // What Python's json.dump writes for float('nan') and float('inf').
+      '{"eval": {"acc": 0.93, "loss": NaN, "n": 150}, "best": Infinity, "worst": "-Infinity"}',
+    );
+    const result = await readMetricsFile(path, 'metrics.json');
+    expect([...(result?.metrics ?? [])]).toEqual([
+      ['eval.acc', 0.93],
+      ['eval.loss', Number.NaN],
+      ['eval.n', 150],
+      ['best', Number.POSITIVE_INFINITY],
+      ['worst', Number.NEGATIVE_INFINITY],
+    ]);
+    expect(result?.warnings).toEqual([]);
+  });
+
+  it('warns about non-numeric leaves with their line and keeps the numbers', async () => {
+    const path = write(
+      'metrics.yaml',
+      [
+        'acc: 0.9',
+        'note: good',
+        'ok: true',
+        'hist: [1, 2]',
+        'x: .nan',
+        'bad key!: 1',
+        'none:',
+        '',
+      ].join('\n'),
+    );
+    const result = await readMetricsFile(path, 'metrics.yaml');
+    expect([...(result?.metrics ?? [])]).toEqual([
+      ['acc', 0.9],
+      ['x', Number.NaN],
+    ]);
+    expect(result?.warnings).toEqual([
+      {
+        source: 'metrics.yaml',
+        line: 2,
+        message: `metric 'note' is "good", not a number; skipped`,
+      },
+      { source: 'metrics.yaml', line: 3, message: "metric 'ok' is true, not a number; skipped" },
+      {
+        source: 'metrics.yaml',
+        line: 4,
+        message: "metric 'hist' is a list, not a number; skipped",
+      },
+      {
+        source: 'metrics.yaml',
+        line: 6,
+        message:
+          "metric name 'bad key!' may only contain letters, digits, '_', '-', '.', ' ' and '/'; skipped",
+      },
+      { source: 'metrics.yaml', line: 7, message: "metric 'none' is null, not a number; skipped" },
+    ]);
+  });
+
+  it('names the file, line and column of a syntax error', async () => {
+    const path = write('metrics.json', '{\n  "acc": 0.9,\n  "loss" 0.1\n}\n');
+    const error = await readMetricsFile(path, 'metrics.json').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SourceFileError);
+    expect((error as SourceFileError).message).toMatch(/^metrics\.json:3:\d+: /);
+  });
+
+  it('skips a missing file and rejects a top level that is not a mapping', async () => {
+    expect(await readMetricsFile(join(tempDir(), 'metrics.json'))).toBeUndefined();
+    await expect(readMetricsFile(write('metrics.json', '[1, 2]'), 'metrics.json')).rejects.toThrow(
+      'metrics.json:1:1: the top level must be a mapping of metric names',
+    );
+  });
+});
