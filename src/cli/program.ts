@@ -1,6 +1,13 @@
 /** Builds the `ghml` command tree. Each command lives in src/cli/commands/<name>-command.ts. */
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
+import { registerCompareCommand } from './commands/compare-command.js';
+import { registerDemoCommand } from './commands/demo-command.js';
+import { registerLogCommand } from './commands/log-command.js';
+import { registerPushCommand } from './commands/push-command.js';
+import { registerRunCommand } from './commands/run-command.js';
+import { registerRunsCommand } from './commands/runs-command.js';
 
 export interface CommandContext {
   io: CliIo;
@@ -22,7 +29,18 @@ export function buildProgram(context: CommandContext, version: string): Command 
       writeOut: (text) => context.io.out(text.replace(/\n$/, '')),
       writeErr: (text) => context.io.err(text.replace(/\n$/, '')),
     })
+    .enablePositionalOptions()
     .exitOverride();
-  void program;
+  // --repo applies to every command: it changes the folder commands run in.
+  program.hook('preAction', (command) => {
+    const repo = command.optsWithGlobals<{ repo?: string }>().repo;
+    if (repo) context.cwd = resolve(context.cwd, repo);
+  });
+  registerRunCommand(program, context);
+  registerLogCommand(program, context);
+  registerRunsCommand(program, context);
+  registerPushCommand(program, context);
+  registerCompareCommand(program, context);
+  registerDemoCommand(program, context);
   return program;
 }

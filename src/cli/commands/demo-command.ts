@@ -1,0 +1,88 @@
+/**
+ * `ghml demo [dir]`: the five-minute tour on a laptop, with no GitHub and no network. Creates
+ * a repository holding examples/iris, trains it on two commits with different params, lists
+ * the runs and compares them. Each step prints the command a user would type.
+ */
+import type { Command } from 'commander';
+import { createDemoRepository } from '../../demo/demo-repository.js';
+import { GhmlError } from '../../errors/ghml-error.js';
+import { resolveCommand } from '../../tracking/training-command.js';
+import type { CommandContext } from '../program.js';
+
+/** Runs one ghml command line in the demo repository, as the user would. */
+export type DemoStep = (args: string[]) => Promise<number>;
+
+export function registerDemoCommand(
+  program: Command,
+  context: CommandContext,
+  runStep?: (cwd: string) => DemoStep,
+): void {
+  program
+    .command('demo')
+    .description('train the iris example on two commits in a new local repository and compare them')
+    .argument('[dir]', 'an empty folder for the demo repository (default: a new temp folder)')
+    .action(async (dir: string | undefined) => {
+      if (!resolveCommand('python3', context.cwd, context.env.PATH)) {
+        throw new GhmlError('the demo needs python3 on PATH', {
+          hint: 'install Python 3.8 or newer (the example uses only its standard library)',
+        });
+      }
+      const { io } = context;
+      const repo = await createDemoRepository(dir);
+      const step = runStep ? runStep(repo.dir) : await defaultStep(repo.dir, context);
+      const say = (text: string): void => io.err(`\n${text}`);
+      const run = async (args: string[]): Promise<void> => {
+        io.err(`$ ghml ${args.map(shellQuote).join(' ')}`);
+        const code = await step(args);
+        if (code !== 0)
+          throw new GhmlError(`demo step 'ghml ${args.join(' ')}' exited with ${code}`);
+      };
+
+      say(`ghml demo: a local repository at ${repo.dir}`);
+      await repo.commit('iris: random forest with 10 trees');
+      say('1. Train on the first commit (10 trees). The run is committed to the ghml/runs branch.');
+      await run(['run', '--', 'python3', 'train.py']);
+
+      await repo.setParams({ n_estimators: '50' });
+      await repo.commit('iris: 50 trees');
+      say('2. Change a param in params.yaml, commit, and train again.');
+      await run(['run', '--', 'python3', 'train.py']);
+
+      say('3. List the runs (MLflow-style filter and order-by work too).');
+      await run(['runs', 'list']);
+      await run([
+        'runs',
+        'list',
+        '--filter',
+        'metrics.accuracy > 0.9',
+        '--order-by',
+        'metrics.log_loss ASC',
+        '--json',
+      ]);
+
+      say('4. Compare HEAD with its nearest ancestor that has a run: what a PR comment shows.');
+      await run(['compare']);
+      await run(['compare', '--format', 'md']);
+
+      say(`Done. Explore: cd ${repo.dir} && ghml runs list   (or git log ghml/runs)`);
+    });
+}
+
+/** Quotes an argument for display, the way a user would type it in a POSIX shell. */
+function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Runs steps through a fresh ghml program in the demo folder, sharing this one's output. */
+async function defaultStep(cwd: string, context: CommandContext): Promise<DemoStep> {
+  const { buildProgram } = await import('../program.js');
+  return async (args) => {
+    let exitCode = 0;
+    const program = buildProgram(
+      { ...context, cwd, setExitCode: (code) => (exitCode = code) },
+      'demo',
+    );
+    await program.parseAsync(['node', 'ghml', ...args]);
+    return exitCode;
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The demo's repository: a fresh local git repository holding examples/iris, with commits
+ * made by a demo identity when the user has none configured. No network, no GitHub.
+ */
+import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GhmlError } from '../errors/ghml-error.js';
+import { initRepository } from '../git/git-init.js';
+import type { Git } from '../git/git.js';
+import { examplesDir } from '../package-paths.js';
+
+export interface DemoRepository {
+  dir: string;
+  git: Git;
+  commit(message: string): Promise<string>;
+  /** Replaces `key: value` lines in params.yaml. */
+  setParams(values: Record<string, string>): Promise<void>;
+}
+
+const DEMO_IDENTITY = { name: 'ghml demo', email: 'demo@ghml.invalid' };
+
+export async function createDemoRepository(target?: string): Promise<DemoRepository> {
+  const dir = target ?? (await mkdtemp(join(tmpdir(), 'ghml-demo-')));
+  let existing: string[] = [];
+  try {
+    existing = await readdir(dir);
+  } catch {
+    // created below
+  }
+  if (existing.length > 0) {
+    throw new GhmlError(`'${dir}' is not empty`, {
+      hint: 'give `ghml demo` a new or empty folder, or none for a temp folder',
+    });
+  }
+  await cp(join(examplesDir(), 'iris'), dir, {
+    recursive: true,
+    filter: (source) => !/(__pycache__|\.pyc$|metrics\.json$|model\.pkl$)/.test(source),
+  });
+  const git = await initRepository(dir);
+  if (!(await git.tryConfig('user.email'))) {
+    await git.exec(['config', 'user.name', DEMO_IDENTITY.name]);
+    await git.exec(['config', 'user.email', DEMO_IDENTITY.email]);
+  }
+  await git.exec(['config', 'commit.gpgsign', 'false']);
+  await git.exec(['config', 'tag.gpgsign', 'false']);
+
+  return {
+    dir,
+    git,
+    async commit(message) {
+      await git.exec(['add', '-A']);
+      await git.exec(['commit', '-q', '-m', message]);
+      return git.headCommit();
+    },
+    async setParams(values) {
+      const file = join(dir, 'params.yaml');
+      let text = await readFile(file, 'utf8');
+      for (const [key, value] of Object.entries(values)) {
+        // Keep any trailing comment on the line.
+        const line = new RegExp(`^(${key}:[ \\t]*)[^#\\n]*?([ \\t]*#.*)?$`, 'm');
+        text = line.test(text)
+          ? text.replace(
+              line,
+              (_match, head: string, comment: string | undefined) =>
+                `${head}${value}${comment ?? ''}`,
+            )
+          : `${text}${key}: ${value}\n`;
+      }
+      await writeFile(file, text);
+    },
+  };
+}
