@@ -1,0 +1,128 @@
+/** Typed errors of the tracking branch: its format, its runs, and pushing it. */
+import { GhmlError, UsageError } from '../errors/ghml-error.js';
+
+/** The branch (or a record on it) was written by a newer ghml. */
+export class NewerFormatError extends GhmlError {
+  readonly format: number;
+  constructor(where: string, format: number) {
+    super(`${where} was written by a newer ghml (format ${format}): upgrade ghml`, {
+      hint: 'install the latest ghml (npm install -g ghml) and run the command again',
+    });
+    this.name = 'NewerFormatError';
+    this.format = format;
+  }
+}
+
+/** A run.json, metrics.jsonl or event file does not have the format 1 shape. */
+export class InvalidRunDataError extends GhmlError {
+  readonly where: string;
+  constructor(where: string, problem: string) {
+    super(`invalid run data in ${where}: ${problem}`, {
+      hint: 'the tracking branch holds only files written by ghml; remove or fix this file with a commit on the branch',
+    });
+    this.name = 'InvalidRunDataError';
+    this.where = where;
+  }
+}
+
+/** A name that cannot be a path segment on the tracking branch. */
+export class InvalidNameError extends UsageError {
+  readonly value: string;
+  constructor(what: string, value: string, rule: string) {
+    super(`invalid ${what} '${value}': ${rule}`, { hint: `choose a ${what} that ${rule}` });
+    this.name = 'InvalidNameError';
+    this.value = value;
+  }
+}
+
+/** The run is already on the tracking branch: run ids are written once. */
+export class RunExistsError extends GhmlError {
+  readonly runId: string;
+  constructor(runId: string, path: string) {
+    super(`run '${runId}' is already recorded at '${path}'`, {
+      hint: 'each run is written once; start a new run (a new GHML_RUN_ID) instead of rewriting it',
+    });
+    this.name = 'RunExistsError';
+    this.runId = runId;
+  }
+}
+
+/** No run matches an id or id prefix. */
+export class RunNotFoundError extends UsageError {
+  readonly query: string;
+  constructor(query: string, branch: string) {
+    super(`no run '${query}' on the tracking branch '${branch}'`, {
+      hint: 'run `ghml runs list` to see the recorded runs; `ghml fetch` gets runs recorded elsewhere',
+    });
+    this.name = 'RunNotFoundError';
+    this.query = query;
+  }
+}
+
+/** An id prefix matches several runs. */
+export class AmbiguousRunError extends UsageError {
+  readonly query: string;
+  readonly matches: readonly string[];
+  constructor(query: string, matches: readonly string[]) {
+    super(
+      `run id prefix '${query}' matches ${matches.length} runs: ${matches.slice(0, 5).join(', ')}`,
+      {
+        hint: 'give more characters of the run id',
+      },
+    );
+    this.name = 'AmbiguousRunError';
+    this.query = query;
+    this.matches = matches;
+  }
+}
+
+/** Other writers kept moving the branch while we tried to update it. */
+export class BranchBusyError extends GhmlError {
+  constructor(branch: string, attempts: number) {
+    super(`could not update '${branch}': it changed under us ${attempts} times in a row`, {
+      hint: 'other ghml processes are writing to the same repository; try again',
+    });
+    this.name = 'BranchBusyError';
+  }
+}
+
+/** The remote refused the push for a reason retrying cannot fix. */
+export class PushRejectedError extends GhmlError {
+  readonly remote: string;
+  readonly branch: string;
+  readonly reason: string;
+  constructor(remote: string, branch: string, reason: string) {
+    super(`pushing '${branch}' to '${remote}' was rejected: ${reason}`, {
+      hint: `the run is kept locally on ${branch}; fix the cause, then run \`ghml push\``,
+    });
+    this.name = 'PushRejectedError';
+    this.remote = remote;
+    this.branch = branch;
+    this.reason = reason;
+  }
+}
+
+/** Other pushers kept winning until the time budget ran out. */
+export class PushTimeoutError extends GhmlError {
+  readonly attempts: number;
+  constructor(remote: string, branch: string, budgetMs: number, attempts: number) {
+    super(
+      `pushing '${branch}' to '${remote}' did not succeed within ${Math.round(budgetMs / 1000)} s (${attempts} attempts)`,
+      {
+        hint: `the run is kept locally on ${branch}; run \`ghml push\` again, or raise tracking.pushTimeoutMs in ghml.yml`,
+      },
+    );
+    this.name = 'PushTimeoutError';
+    this.attempts = attempts;
+  }
+}
+
+/** A run has no stored artifact at that path. */
+export class ArtifactNotFoundError extends UsageError {
+  constructor(runId: string, path: string) {
+    super(`run '${runId}' has no stored artifact '${path}'`, {
+      hint: 'run `ghml runs show <id>` to list its artifacts; files over the size limit are kept only by URI',
+    });
+    this.name = 'ArtifactNotFoundError';
+  }
+}
