@@ -5,6 +5,7 @@ import type { CliIo } from './cli-io.js';
 import { registerCompareCommand } from './commands/compare-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerLogCommand } from './commands/log-command.js';
+import { registerModelCommand } from './commands/model-command.js';
 import { registerPushCommand } from './commands/push-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerRunsCommand } from './commands/runs-command.js';
@@ -41,6 +42,7 @@ export function buildProgram(context: CommandContext, version: string): Command 
   registerRunsCommand(program, context);
   registerPushCommand(program, context);
   registerCompareCommand(program, context);
+  registerModelCommand(program, context);
   registerDemoCommand(program, context);
   return program;
 }

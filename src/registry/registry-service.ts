@@ -113,6 +113,21 @@ export class RegistryService {
     return state;
   }
 
+  /**
+   * The version `register` would give this request now (explicit, or bumped), without writing
+   * anything: callers that must name the tag before registering (release URLs) use it.
+   */
+  async planVersion(request: Pick<RegisterRequest, 'name' | 'version' | 'bump'>): Promise<string> {
+    const name = assertModelName(request.name);
+    if (request.version !== undefined) {
+      if (parseSemVer(request.version) === undefined) {
+        throw new InvalidNameError('version', request.version);
+      }
+      return request.version;
+    }
+    return nextVersion(findModel(await this.load(), name), request.bump);
+  }
+
   /** Registers a version: annotated tag `name@vX.Y.Z` on the commit, pushed when possible. */
   async register(request: RegisterRequest): Promise<TagResult> {
     const name = assertModelName(request.name);

@@ -1,0 +1,346 @@
+/**
+ * `ghml model …`: register, release, deregister, promote, demote, deprecate, list, show,
+ * which and get. Argument parsing and printing only; the work is in src/registry.
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../../errors/ghml-error.js';
+import {
+  adoptTag,
+  demoteModel,
+  deprecateModel,
+  deregisterModel,
+  promoteModel,
+  readRegistryState,
+  registerModel,
+  registryService,
+  releaseVersion,
+  type RegistryContext,
+} from '../../registry/registration-workflow.js';
+import { downloadModel } from '../../registry/model-download.js';
+import { ReleaseClient } from '../../registry/release-client.js';
+import { resolveReleaseTarget } from '../../registry/release-target.js';
+import {
+  formatModelList,
+  formatModelShow,
+  modelListView,
+  modelShowView,
+} from '../../registry/registry-view.js';
+import { RegistryLookupError } from '../../registry/registry-errors.js';
+import type { StageSort } from '../../registry/registry-state.js';
+import type { SemVerBump } from '../../registry/semver.js';
+import { openRepository, refreshRuns } from '../open-repository.js';
+import type { CommandContext } from '../program.js';
+import { createProgress } from '../progress.js';
+
+interface CommonOptions {
+  json?: boolean;
+  message?: string;
+  sort?: string;
+}
+
+interface RegisterOptions extends CommonOptions {
+  version?: string;
+  bump?: string;
+  run?: string;
+  path?: string[];
+  release: boolean;
+  adopt?: string;
+}
+
+export function registerModelCommand(program: Command, context: CommandContext): void {
+  const model = program
+    .command('model')
+    .description('the model registry: git tags and GitHub releases');
+  const out = (value: unknown): void => context.io.out(JSON.stringify(value, null, 2));
+
+  model
+    .command('register')
+    .description('register a model version: an annotated tag name@vX.Y.Z, then a GitHub release')
+    .argument('[name]', 'model name (not needed with --adopt)')
+    .option('--version <version>', 'the version, e.g. v1.2.0')
+    .option('--bump <part>', 'bump major, minor or patch from the greatest version')
+    .option('--run <run-id>', 'the run the model came from (default: latest FINISHED run at HEAD)')
+    .option('--path <file...>', "model files in the work tree (default: ghml.yml's registry path)")
+    .option('-m, --message <text>', 'the human line of the tag message')
+    .option('--release', 'publish a GitHub release (default when GitHub is reachable)', true)
+    .option('--no-release', 'tags only, no GitHub release')
+    .option(
+      '--adopt <tag>',
+      'adopt a lightweight name@vX.Y.Z tag (e.g. from a release made on GitHub)',
+    )
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string | undefined, options: RegisterOptions) => {
+      const ctx = await openContext(context, options);
+      if (options.adopt !== undefined) {
+        if (
+          name !== undefined ||
+          options.version !== undefined ||
+          options.bump !== undefined ||
+          options.run !== undefined
+        ) {
+          throw new UsageError(
+            '--adopt takes the tag alone: the name and version come from it, the run from its commit.',
+            {
+              hint: `ghml model register --adopt ${options.adopt}`,
+            },
+          );
+        }
+        const result = await adoptTag(ctx, options.adopt, {
+          release: options.release,
+          ...(options.message === undefined ? {} : { message: options.message }),
+          ...(options.path === undefined ? {} : { paths: options.path }),
+        });
+        if (options.json) out(result);
+        else context.io.out(registeredLine('Adopted', result));
+        return;
+      }
+      if (name === undefined) {
+        throw new UsageError('ghml model register needs a model name (or --adopt <tag>).', {
+          hint: 'e.g. ghml model register iris --bump minor',
+        });
+      }
+      const result = await registerModel(ctx, {
+        name,
+        release: options.release,
+        ...(options.version === undefined ? {} : { version: options.version }),
+        ...(options.bump === undefined ? {} : { bump: parseBump(options.bump) }),
+        ...(options.run === undefined ? {} : { runId: options.run }),
+        ...(options.path === undefined ? {} : { paths: options.path }),
+        ...(options.message === undefined ? {} : { message: options.message }),
+      });
+      if (options.json) out(result);
+      else context.io.out(registeredLine('Registered', result));
+    });
+
+  model
+    .command('release')
+    .description(
+      'publish (or complete) the GitHub release of a registered version, e.g. after a failed upload',
+    )
+    .argument('<tag>', 'the version tag, name@vX.Y.Z')
+    .option('--path <file...>', 'model files in the work tree (must match the sha256 in the tag)')
+    .option('--json', 'print the result as JSON')
+    .action(async (tag: string, options: CommonOptions & { path?: string[] }) => {
+      const ctx = await openContext(context, options);
+      const result = await releaseVersion(
+        ctx,
+        tag,
+        options.path === undefined ? {} : { paths: options.path },
+      );
+      if (options.json) out(result);
+      else context.io.out(`Published the release of ${tag}: ${result.url}`);
+    });
+
+  model
+    .command('deregister')
+    .description('deregister a version: tag name@vX.Y.Z!')
+    .argument('<name>')
+    .argument('<version>')
+    .option('-m, --message <text>', 'the human line of the tag message')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, version: string, options: CommonOptions) => {
+      const ctx = await openContext(context, options);
+      const result = await deregisterModel(ctx, name, version, options.message);
+      printTag(context, options, result, `Deregistered ${name} ${version}`);
+    });
+
+  model
+    .command('promote')
+    .description('assign a stage to a version: tag name#stage#N')
+    .argument('<name>')
+    .argument('<version>', 'vX.Y.Z or latest')
+    .argument('<stage>')
+    .option('-m, --message <text>', 'the human line of the tag message')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, version: string, stage: string, options: CommonOptions) => {
+      const ctx = await openContext(context, options);
+      const result = await promoteModel(ctx, name, version, stage, options.message);
+      printTag(
+        context,
+        options,
+        result,
+        `Promoted ${name} ${result.version ?? version} to ${stage}`,
+      );
+    });
+
+  model
+    .command('demote')
+    .description('unassign a stage: tag name#stage!#N')
+    .argument('<name>')
+    .argument('<stage>')
+    .option('-m, --message <text>', 'the human line of the tag message')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, stage: string, options: CommonOptions) => {
+      const ctx = await openContext(context, options);
+      const result = await demoteModel(ctx, name, stage, options.message);
+      printTag(
+        context,
+        options,
+        result,
+        `Demoted ${name} ${result.version ?? ''} from ${stage}`.replace('  ', ' '),
+      );
+    });
+
+  model
+    .command('deprecate')
+    .description('deprecate a model: tag name@deprecated')
+    .argument('<name>')
+    .option('-m, --message <text>', 'the human line of the tag message')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, options: CommonOptions) => {
+      const ctx = await openContext(context, options);
+      const result = await deprecateModel(ctx, name, options.message);
+      printTag(context, options, result, `Deprecated ${name}`);
+    });
+
+  model
+    .command('list')
+    .description('every model with its latest version and one column per stage')
+    .option('--sort <rule>', "stage resolution: 'timestamp' (latest assignment wins) or 'semver'")
+    .option('--json', 'print JSON')
+    .action(async (options: CommonOptions) => {
+      const ctx = await openContext(context, options, { github: false });
+      const state = await readRegistryState(ctx);
+      if (options.json) out(modelListView(state));
+      else
+        context.io.out(
+          formatModelList(state, { color: context.io.color, stages: ctx.config.registry.stages }),
+        );
+    });
+
+  model
+    .command('show')
+    .description('every version of a model and the full stage history, with who and when')
+    .argument('<name>')
+    .option('--sort <rule>', "stage resolution: 'timestamp' or 'semver'")
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: CommonOptions) => {
+      const ctx = await openContext(context, options, { github: false });
+      const state = await readRegistryState(ctx);
+      const found = state.models.find((m) => m.name === name);
+      if (!found) {
+        throw new RegistryLookupError(
+          name,
+          `Model '${name}' is not in the registry.`,
+          'ghml model list shows the registered models.',
+        );
+      }
+      if (options.json) out(modelShowView(found));
+      else context.io.out(formatModelShow(found, { color: context.io.color }));
+    });
+
+  model
+    .command('which')
+    .description('resolve name#stage, name@latest or name@vX.Y.Z to a version and commit')
+    .argument('<ref>')
+    .option('--sort <rule>', "stage resolution: 'timestamp' or 'semver'")
+    .option('--json', 'print JSON')
+    .action(async (ref: string, options: CommonOptions) => {
+      const ctx = await openContext(context, options, { github: false });
+      const result = await registryService(ctx).which(ref);
+      if (options.json) out(result);
+      else
+        context.io.out(
+          `${result.model} ${result.version ?? '(no version)'} ${result.commit}${result.deprecated ? ' (deprecated)' : ''}`,
+        );
+    });
+
+  model
+    .command('get')
+    .description(
+      "download a version's model files (sha256 verified) from its release or the tracking branch",
+    )
+    .argument('<ref>', 'name#stage, name@vX.Y.Z or name@latest')
+    .option('-o, --output <dir>', 'folder to write the files to', '.')
+    .option('--sort <rule>', "stage resolution: 'timestamp' or 'semver'")
+    .option('--json', 'print the result as JSON')
+    .action(async (ref: string, options: CommonOptions & { output: string }) => {
+      const ctx = await openContext(context, options);
+      const result = await downloadModel({
+        reference: ref,
+        outDir: resolve(ctx.cwd, options.output),
+        registry: registryService(ctx),
+        git: ctx.git,
+        store: ctx.store,
+        ...(ctx.releases === undefined ? {} : { releases: ctx.releases }),
+        progress: createProgress({ interactive: context.io.interactive }),
+      });
+      if (options.json) out(result);
+      else {
+        for (const file of result.files)
+          context.io.out(
+            `${file.path} (${file.size} bytes, sha256 ${file.sha256.slice(0, 12)}…, from the ${file.source === 'release' ? 'release' : 'tracking branch'})`,
+          );
+      }
+    });
+}
+
+/** Opens the repository, its runs and (unless `github: false`) the GitHub release target. */
+async function openContext(
+  context: CommandContext,
+  options: CommonOptions,
+  what: { github?: boolean } = {},
+): Promise<RegistryContext> {
+  // program.ts applies -C/--repo to context.cwd before any action runs.
+  const cwd = context.cwd;
+  const repo = await openRepository(cwd);
+  const note = (message: string): void =>
+    context.io.err(message.startsWith('ghml:') ? message : `ghml: ${message}`);
+  const ctx: RegistryContext = {
+    git: repo.git,
+    root: repo.root,
+    cwd,
+    config: repo.config,
+    store: repo.store,
+    env: context.env,
+    note,
+    ...(options.sort === undefined ? {} : { sort: parseSort(options.sort) }),
+  };
+  if (what.github === false) return ctx;
+  await refreshRuns(repo, note);
+  const remote = (await repo.git.remotes()).find((r) => r.name === repo.config.tracking.remote);
+  const found = resolveReleaseTarget({ env: context.env, remoteUrl: remote?.fetchUrl });
+  if (found.target) ctx.releases = new ReleaseClient(found.target);
+  else ctx.noGitHubReason = found.reason;
+  return ctx;
+}
+
+function parseBump(text: string): SemVerBump {
+  if (text === 'major' || text === 'minor' || text === 'patch') return text;
+  throw new UsageError(`Invalid --bump '${text}': use major, minor or patch.`, {
+    hint: 'e.g. --bump minor',
+  });
+}
+
+function parseSort(text: string): StageSort {
+  if (text === 'timestamp' || text === 'semver') return text;
+  throw new UsageError(`Invalid --sort '${text}': use timestamp or semver.`, {
+    hint: 'e.g. --sort semver',
+  });
+}
+
+function registeredLine(
+  verb: string,
+  result: {
+    tag: string;
+    commit: string;
+    pushed: boolean;
+    runId: string;
+    release: { url: string } | null;
+  },
+): string {
+  const where = result.pushed ? 'pushed' : 'local only';
+  const release = result.release ? `; release ${result.release.url}` : '';
+  return `${verb} ${result.tag} on ${result.commit.slice(0, 12)} from run ${result.runId} (${where})${release}`;
+}
+
+function printTag(
+  context: CommandContext,
+  options: CommonOptions,
+  result: { tag: string; pushed: boolean },
+  line: string,
+): void {
+  if (options.json) context.io.out(JSON.stringify(result, null, 2));
+  else context.io.out(`${line}: ${result.tag}${result.pushed ? ' (pushed)' : ' (local only)'}`);
+}
