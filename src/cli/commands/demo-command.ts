@@ -10,7 +10,7 @@ import { resolveCommand } from '../../tracking/training-command.js';
 import type { CommandContext } from '../program.js';
 
 /** Runs one ghml command line in the demo repository, as the user would. */
-export type DemoStep = (args: string[]) => Promise<number>;
+export type DemoStep = (args: string[]) => Promise<{ exitCode: number; lastLine: string }>;
 
 export function registerDemoCommand(
   program: Command,
@@ -31,11 +31,13 @@ export function registerDemoCommand(
       const repo = await createDemoRepository(dir);
       const step = runStep ? runStep(repo.dir) : await defaultStep(repo.dir, context);
       const say = (text: string): void => io.err(`\n${text}`);
-      const run = async (args: string[]): Promise<void> => {
+      const run = async (args: string[]): Promise<string> => {
         io.err(`$ ghml ${args.map(shellQuote).join(' ')}`);
-        const code = await step(args);
-        if (code !== 0)
-          throw new GhmlError(`demo step 'ghml ${args.join(' ')}' exited with ${code}`);
+        const { exitCode, lastLine } = await step(args);
+        if (exitCode !== 0) {
+          throw new GhmlError(`demo step 'ghml ${args.join(' ')}' exited with ${exitCode}`);
+        }
+        return lastLine;
       };
 
       say(`ghml demo: a local repository at ${repo.dir}`);
@@ -46,7 +48,7 @@ export function registerDemoCommand(
       await repo.setParams({ n_estimators: '50' });
       await repo.commit('iris: 50 trees');
       say('2. Change a param in params.yaml, commit, and train again.');
-      await run(['run', '--', 'python3', 'train.py']);
+      const runId = await run(['run', '--', 'python3', 'train.py']);
 
       say('3. List the runs (MLflow-style filter and order-by work too).');
       await run(['runs', 'list']);
@@ -64,6 +66,17 @@ export function registerDemoCommand(
       await run(['compare']);
       await run(['compare', '--format', 'md']);
 
+      say(
+        '5. Register the model: an annotated tag iris@v0.0.1 on the commit it was trained from (GTO grammar).',
+      );
+      await run(['model', 'register', 'iris']);
+      say(
+        '6. Promote it to prod: the tag iris#prod#1. Tags are the registry: git log and permissions for free.',
+      );
+      await run(['model', 'promote', 'iris', 'latest', 'prod']);
+      await run(['model', 'list']);
+      await run(['runs', 'show', runId]);
+
       say(`Done. Explore: cd ${repo.dir} && ghml runs list   (or git log ghml/runs)`);
     });
 }
@@ -78,11 +91,19 @@ async function defaultStep(cwd: string, context: CommandContext): Promise<DemoSt
   const { buildProgram } = await import('../program.js');
   return async (args) => {
     let exitCode = 0;
+    let lastLine = '';
+    const io = {
+      ...context.io,
+      out(text: string) {
+        lastLine = text.trimEnd().split('\n').pop() ?? '';
+        context.io.out(text);
+      },
+    };
     const program = buildProgram(
-      { ...context, cwd, setExitCode: (code) => (exitCode = code) },
+      { ...context, io, cwd, setExitCode: (code) => (exitCode = code) },
       'demo',
     );
     await program.parseAsync(['node', 'ghml', ...args]);
-    return exitCode;
+    return { exitCode, lastLine };
   };
 }

@@ -8,6 +8,7 @@ import { compileRunFilter, parseRunFilter } from '../../tracking/run-filter.js';
 import { parseOrderBy, sortRuns } from '../../tracking/run-order.js';
 import type { RunRecord, RunStatus } from '../../tracking/run-record.js';
 import { UsageError } from '../../errors/ghml-error.js';
+import { versionsFromRunEvents } from '../../registry/registry-provenance.js';
 import { openRepository, refreshRuns, type OpenRepository } from '../open-repository.js';
 import type { CommandContext } from '../program.js';
 
@@ -230,15 +231,10 @@ export function registerRunsCommand(program: Command, context: CommandContext): 
       if (options.fetch) await refreshRuns(repo, (message) => context.io.err(message));
       const run = await repo.store.findRun(id);
       const events = await repo.store.readRunEvents(run);
-      const versions = events
-        .map((event) => event.event)
-        .filter(
-          (event) =>
-            event.kind === 'registry' &&
-            event.action === 'register' &&
-            typeof event.tag === 'string',
-        )
-        .map((event) => String(event.tag));
+      const versions = versionsFromRunEvents(events).map((v) => {
+        if (v.deregistered) return `${v.tag} (deregistered)`;
+        return v.promotedTo.length > 0 ? `${v.tag} (${v.promotedTo.join(', ')})` : v.tag;
+      });
       if (options.json) {
         context.io.out(
           JSON.stringify(
