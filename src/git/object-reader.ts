@@ -46,7 +46,10 @@ const ARGS = ['cat-file', '--batch'] as const;
 
 class BatchObjectReader implements ObjectReader {
   private readonly child: ChildProcess;
-  private readonly queue: Pending[] = [];
+  private queue: Pending[] = [];
+  private head = 0;
+  private outgoing = '';
+  private flushScheduled = false;
   private headerParts: Buffer[] = [];
   private body: Body | undefined;
   private stderr = '';
@@ -80,8 +83,32 @@ class BatchObjectReader implements ObjectReader {
     if (this.closed) return Promise.reject(new Error('object reader is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ spec, resolve, reject });
-      this.child.stdin?.write(`${spec}\n`);
+      // Requests made in the same tick go out in one write: 100,000 reads, a handful of syscalls.
+      this.outgoing += `${spec}\n`;
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
     });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.outgoing && !this.failure) this.child.stdin?.write(this.outgoing);
+    this.outgoing = '';
+    if (this.closed) this.child.stdin?.end();
+  }
+
+  /** The oldest unanswered request; a head index keeps this O(1) with 100,000 queued. */
+  private nextPending(): Pending | undefined {
+    const pending = this.queue[this.head];
+    if (pending === undefined) return undefined;
+    this.head++;
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return pending;
   }
 
   async read(spec: string): Promise<Buffer | undefined> {
@@ -97,14 +124,17 @@ class BatchObjectReader implements ObjectReader {
   async close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
-      this.child.stdin?.end();
+      if (!this.flushScheduled) this.child.stdin?.end();
     }
     await this.exited;
   }
 
   private fail(error: Error): void {
     this.failure ??= error;
-    for (const pending of this.queue.splice(0)) pending.reject(this.failure);
+    const waiting = this.queue.slice(this.head);
+    this.queue = [];
+    this.head = 0;
+    for (const pending of waiting) pending.reject(this.failure);
   }
 
   private onData(chunk: Buffer): void {
@@ -118,8 +148,9 @@ class BatchObjectReader implements ObjectReader {
         offset += take;
         if (body.have === body.size + 1) {
           this.body = undefined;
-          const data = Buffer.concat(body.parts, body.size + 1).subarray(0, body.size);
-          this.queue.shift()?.resolve({ oid: body.oid, type: body.type, data });
+          const whole = body.parts.length === 1 ? body.parts[0]! : Buffer.concat(body.parts);
+          const data = whole.subarray(0, body.size);
+          this.nextPending()?.resolve({ oid: body.oid, type: body.type, data });
         }
         continue;
       }
@@ -128,19 +159,24 @@ class BatchObjectReader implements ObjectReader {
         this.headerParts.push(chunk.subarray(offset));
         return;
       }
-      this.headerParts.push(chunk.subarray(offset, newline));
-      const header = Buffer.concat(this.headerParts).toString('utf8');
-      this.headerParts = [];
+      let header: string;
+      if (this.headerParts.length === 0) {
+        header = chunk.toString('utf8', offset, newline);
+      } else {
+        this.headerParts.push(chunk.subarray(offset, newline));
+        header = Buffer.concat(this.headerParts).toString('utf8');
+        this.headerParts = [];
+      }
       offset = newline + 1;
       this.onHeader(header);
     }
   }
 
   private onHeader(header: string): void {
-    const pending = this.queue[0];
+    const pending = this.queue[this.head];
     if (!pending) return;
     if (header === `${pending.spec} missing` || header === `${pending.spec} ambiguous`) {
-      this.queue.shift();
+      this.nextPending();
       pending.resolve(undefined);
       return;
     }

@@ -8,13 +8,14 @@
 import type { Git } from '../git/git.js';
 import type { ObjectReader } from '../git/object-reader.js';
 import { splitTreePath } from '../git/tree-edit.js';
-import type { TreeEntry } from '../git/tree-entry.js';
+import { parseLsTree, type TreeEntry } from '../git/tree-entry.js';
 import { MARKER_PATH, checkMarker } from './branch-format.js';
 import { prefetchMissingBlobs } from './branch-prefetch.js';
 import type { MetricPoint, RunEvent, RunRecord } from './run-record.js';
 import { parseMetricLines, parseRunEvent, parseRunRecord } from './run-record-json.js';
 import {
   RUNS_DIR,
+  isCommitSha,
   assertCommitSha,
   assertExperimentName,
   isExperimentName,
@@ -60,6 +61,9 @@ export interface ListRunsOptions {
   /** Only this experiment's runs. */
   experiment?: string;
 }
+
+/** From this many runs on, records are read through two processes at once. */
+const PARALLEL_THRESHOLD = 2000;
 
 const RUN_ID_PREFIX = /^[0-9A-HJKMNP-TV-Z]{1,26}$/;
 
@@ -107,7 +111,7 @@ export class BranchReader {
   async listRuns(options: ListRunsOptions = {}): Promise<StoredRun[]> {
     if (options.experiment !== undefined) assertExperimentName(options.experiment);
     return this.withTip([], async (reader, root) => {
-      const locations = await this.walk(reader, root, options.experiment);
+      const locations = await this.walk(root, options.experiment);
       const scope =
         options.experiment === undefined ? RUNS_DIR : `${RUNS_DIR}/${options.experiment}`;
       const subtree = (await reader.readObject(`${root}:${scope}`))?.oid;
@@ -121,7 +125,7 @@ export class BranchReader {
   /** Locations of every run (optionally of one experiment), without reading any record. */
   async locateRuns(options: ListRunsOptions = {}): Promise<RunLocation[]> {
     if (options.experiment !== undefined) assertExperimentName(options.experiment);
-    return this.withTip([], (reader, root) => this.walk(reader, root, options.experiment));
+    return this.withTip([], (_reader, root) => this.walk(root, options.experiment));
   }
 
   /** The run whose id is `query` or starts with it (case-insensitive). */
@@ -129,9 +133,7 @@ export class BranchReader {
     const prefix = query.trim().toUpperCase();
     if (!RUN_ID_PREFIX.test(prefix)) throw new RunNotFoundError(query, this.refs.branch);
     const found = await this.withTip(undefined, async (reader, root) => {
-      const matches = (await this.walk(reader, root, undefined)).filter((r) =>
-        r.id.startsWith(prefix),
-      );
+      const matches = (await this.walk(root, undefined)).filter((r) => r.id.startsWith(prefix));
       const exact = matches.filter((r) => r.id === prefix);
       const chosen = exact.length === 1 ? exact : matches;
       if (chosen.length > 1)
@@ -191,69 +193,57 @@ export class BranchReader {
     });
   }
 
-  /** Walks runs/<experiment>/<ab>/<cdef...>/<run-id> level by level, pipelining the reads. */
-  private async walk(
-    reader: ObjectReader,
-    root: string,
-    experiment: string | undefined,
-  ): Promise<RunLocation[]> {
-    const top = (await reader.readTree(`${root}:${RUNS_DIR}`)) ?? [];
-    const experiments = top.filter(
-      (e) =>
-        e.type === 'tree' &&
-        isExperimentName(e.name) &&
-        (experiment === undefined || e.name === experiment),
-    );
-    const heads = await Promise.all(
-      experiments.map(async (exp) =>
-        ((await reader.readTree(exp.oid)) ?? [])
-          .filter((e) => e.type === 'tree' && /^[0-9a-f]{2}$/.test(e.name))
-          .map((e) => ({ exp: exp.name, head: e })),
-      ),
-    );
-    const tails = await Promise.all(
-      heads
-        .flat()
-        .map(async ({ exp, head }) =>
-          ((await reader.readTree(head.oid)) ?? [])
-            .filter((e) => e.type === 'tree' && /^[0-9a-f]{38}([0-9a-f]{24})?$/.test(e.name))
-            .map((e) => ({ exp, commit: head.name + e.name, tail: e })),
-        ),
-    );
-    const runs = await Promise.all(
-      tails.flat().map(async ({ exp, commit, tail }) => {
-        const dir = `${RUNS_DIR}/${exp}/${commit.slice(0, 2)}/${commit.slice(2)}`;
-        return runEntries((await reader.readTree(tail.oid)) ?? []).map((e) =>
-          location(exp, commit, dir, e),
-        );
-      }),
-    );
-    return sortById(runs.flat());
+  /**
+   * Every run folder under runs/ (or runs/<experiment>/) from ONE `ls-tree -r -d` (trees
+   * only, so it works in a blobless clone and does not grow with artifacts).
+   */
+  private async walk(root: string, experiment: string | undefined): Promise<RunLocation[]> {
+    const scope = experiment === undefined ? RUNS_DIR : `${RUNS_DIR}/${experiment}`;
+    const result = await this.git.tryExec([
+      'ls-tree',
+      '-r',
+      '-d',
+      '-z',
+      '--end-of-options',
+      `${root}:${scope}`,
+    ]);
+    if (result.exitCode !== 0) return [];
+    const runs: RunLocation[] = [];
+    for (const entry of parseLsTree(result.stdout)) {
+      const parts = (experiment === undefined ? entry.name : `${experiment}/${entry.name}`).split(
+        '/',
+      );
+      if (parts.length !== 4) continue;
+      const [exp = '', head = '', tail = '', id = ''] = parts;
+      const commit = head + tail;
+      if (!isRunId(id) || head.length !== 2 || !isCommitSha(commit) || !isExperimentName(exp))
+        continue;
+      runs.push({
+        id,
+        experiment: exp,
+        commit,
+        path: `${RUNS_DIR}/${exp}/${head}/${tail}/${id}`,
+        tree: entry.oid,
+      });
+    }
+    return sortById(runs);
   }
 
+  /**
+   * Reads run.json of each location. Big listings are split over two cat-file processes:
+   * git's object lookup, not JSON parsing, is the bottleneck there.
+   */
   private async readRecords(
     reader: ObjectReader,
     locations: readonly RunLocation[],
   ): Promise<StoredRun[]> {
-    return Promise.all(
-      locations.map(async (loc) => {
-        const where = `${loc.path}/run.json`;
-        const data = await reader.read(`${loc.tree}:run.json`);
-        if (data === undefined) throw new InvalidRunDataError(where, 'the file is missing');
-        const record = parseRunRecord(data.toString('utf8'), where);
-        if (
-          record.id !== loc.id ||
-          record.experiment !== loc.experiment ||
-          record.source.commit !== loc.commit
-        ) {
-          throw new InvalidRunDataError(
-            where,
-            'its id, experiment or commit does not match its path',
-          );
-        }
-        return { ...loc, record };
-      }),
-    );
+    if (locations.length < PARALLEL_THRESHOLD) return readRecordsWith(reader, locations);
+    const half = Math.ceil(locations.length / 2);
+    const [first, second] = await Promise.all([
+      readRecordsWith(reader, locations.slice(0, half)),
+      this.withReader((other) => readRecordsWith(other, locations.slice(half))),
+    ]);
+    return [...first, ...second];
   }
 
   /** Runs `work` on the preferred tip's root tree after checking the format marker. */
@@ -279,6 +269,31 @@ export class BranchReader {
       await reader.close();
     }
   }
+}
+
+async function readRecordsWith(
+  reader: ObjectReader,
+  locations: readonly RunLocation[],
+): Promise<StoredRun[]> {
+  return Promise.all(
+    locations.map(async (loc) => {
+      const where = `${loc.path}/run.json`;
+      const data = await reader.read(`${loc.tree}:run.json`);
+      if (data === undefined) throw new InvalidRunDataError(where, 'the file is missing');
+      const record = parseRunRecord(data.toString('utf8'), where);
+      if (
+        record.id !== loc.id ||
+        record.experiment !== loc.experiment ||
+        record.source.commit !== loc.commit
+      ) {
+        throw new InvalidRunDataError(
+          where,
+          'its id, experiment or commit does not match its path',
+        );
+      }
+      return { ...loc, record };
+    }),
+  );
 }
 
 function runEntries(entries: TreeEntry[]): TreeEntry[] {

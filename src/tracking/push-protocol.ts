@@ -58,7 +58,14 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /** Commits on the local branch the remote-tracking ref does not reach, oldest first. */
 export async function listUnpushedCommits(git: Git, state: RefState): Promise<UnpushedCommit[]> {
   if (state.local === undefined) return [];
-  const args = ['log', '--reverse', '--no-decorate', '--format=%H%x00%B%x1e', state.local];
+  const args = [
+    'log',
+    '--no-show-signature',
+    '--reverse',
+    '--no-decorate',
+    '--format=%H%x00%B%x1e',
+    state.local,
+  ];
   if (state.remoteTracking !== undefined) args.push('--not', state.remoteTracking);
   const out = await git.exec([...args, '--']);
   const commits: UnpushedCommit[] = [];

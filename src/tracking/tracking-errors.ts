@@ -80,7 +80,7 @@ export class AmbiguousRunError extends UsageError {
 export class BranchBusyError extends GhmlError {
   constructor(branch: string, attempts: number) {
     super(`could not update '${branch}': it changed under us ${attempts} times in a row`, {
-      hint: 'other ghml processes are writing to the same repository; try again',
+      hint: `other ghml processes are writing to the same repository; try again. If none is running, a killed git may have left refs/heads/${branch}.lock in the git dir: delete it`,
     });
     this.name = 'BranchBusyError';
   }

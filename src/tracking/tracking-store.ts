@@ -51,6 +51,8 @@ export interface TrackingStore {
   runsAtCommit(commit: string, experiment?: string): Promise<RunLocation[]>;
   /** Reads the records of located runs. */
   readRuns(runs: readonly RunLocation[]): Promise<StoredRun[]>;
+  /** Locations of every run (optionally of one experiment), without reading records. */
+  locateRuns(options?: ListRunsOptions): Promise<RunLocation[]>;
   /** Every run with its record, sorted by id (start time). */
   listRuns(options?: ListRunsOptions): Promise<StoredRun[]>;
   /** The run with this id or unique id prefix. */
@@ -85,6 +87,7 @@ export function openTrackingStore(git: Git, options: TrackingStoreOptions): Trac
     tip: () => reader.tip(),
     runsAtCommit: (commit, experiment) => reader.runsAtCommit(commit, experiment),
     readRuns: (runs) => reader.readRuns(runs),
+    locateRuns: (locateOptions) => reader.locateRuns(locateOptions),
     listRuns: (listOptions) => reader.listRuns(listOptions),
     findRun: (query) => reader.findRun(query),
     readMetrics: (run) => reader.readMetrics(run),
