@@ -115,8 +115,16 @@ function trailerValues(message: string, key: string): string[] {
 function rejection(stdout: string, stderr: string): { retryable: boolean; reason: string } {
   const line = stdout.split('\n').find((l) => l.startsWith('!\t'));
   if (line) {
-    const reason = line.split('\t')[2] ?? line;
-    return { retryable: RETRYABLE.test(reason), reason: reason.trim() };
+    const reason = (line.split('\t')[2] ?? line).trim();
+    // What the remote said (a hook's message, a protection rule) is the actual cause.
+    const remoteSaid = stderr
+      .split('\n')
+      .filter((l) => l.startsWith('remote: ') && l.slice(8).trim() !== '')
+      .slice(0, 5)
+      .map((l) => l.slice(8).trim());
+    const full =
+      remoteSaid.length > 0 ? `${reason}; the remote said: ${remoteSaid.join(' / ')}` : reason;
+    return { retryable: RETRYABLE.test(reason), reason: full };
   }
   const reason = summarizeStderr(stderr, 3).replace(/\n+/g, ' ') || 'git push failed';
   return { retryable: RETRYABLE.test(stderr) && !/fatal:/.test(stderr), reason };
