@@ -403,6 +403,15 @@ function readEvents(path: string): LoggedEvents {
         for (const [key, value] of Object.entries(values ?? {}))
           logged.metrics.push({ key, value, step: event.step });
         break;
+      case 'metric_batch': {
+        const keys = event.keys as string[];
+        const batchValues = event.values as unknown[];
+        const steps = event.steps as unknown[];
+        keys.forEach((key, i) =>
+          logged.metrics.push({ key, value: batchValues[i], step: steps[i] }),
+        );
+        break;
+      }
       case 'artifact':
         logged.artifacts.push(String(event.path ?? event.artifact_path ?? ''));
         break;
