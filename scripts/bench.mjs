@@ -14,6 +14,11 @@ const benches = [
     quick: ['--runs', '5000', '--commits', '50', '--samples', '5'],
   },
   { file: 'bench/logging/log-throughput.ts', full: [], quick: ['--points', '100000'] },
+  {
+    file: 'bench/logging/run-end-to-end.ts',
+    full: [],
+    quick: ['--points', '100000', '--samples', '1'],
+  },
   { file: 'bench/registry/model-list.bench.ts', full: [], quick: ['500', '5000'] },
   { file: 'bench/compare/compare-bench.ts', full: [], quick: ['--runs', '5000'] },
   { file: 'bench/deploy/deploy-bench.ts', full: [], quick: [] },
