@@ -9,8 +9,9 @@
  * 3. If ours exist, the oldest (lowest id) is the sticky one: unchanged body → no write;
  *    otherwise it is updated in place. Extra copies are deleted (see 5).
  * 4. If none exists, create it.
- * 5. Race: two jobs can both find nothing and both create. So after creating, list again; if
- *    several of ours carry the marker, keep the oldest, give it the newest comment's body when
+ * 5. Race: two jobs can both find nothing and both create. So after creating, list again —
+ *    only comments updated since shortly before ours was created (`since`), so this check is
+ *    one small page rather than a second walk over the whole PR; if several of ours carry the marker, keep the oldest, give it the newest comment's body when
  *    they differ, and delete the others (a 404 means the other job already deleted it). Every
  *    job converges on the same comment, so the PR ends with exactly one.
  */
@@ -60,6 +61,9 @@ export class MarkerMissingError extends GhmlError {
   }
 }
 
+/** How far before our comment's creation a racing job's comment may have been created. */
+const RACE_WINDOW_MS = 10 * 60 * 1000;
+
 /** Creates or updates the sticky comment; see the module comment for the algorithm. */
 export async function upsertStickyComment(
   options: StickyCommentOptions,
@@ -84,7 +88,9 @@ export async function upsertStickyComment(
   );
   const mine = created.data.id;
   // Another job may have created one too: converge on the oldest, carrying the newest body.
-  const after = await findOurs(options, login);
+  // A rival created it after its own walk found nothing, so within moments of ours.
+  const since = new Date(Date.parse(created.data.created_at) - RACE_WINDOW_MS).toISOString();
+  const after = await findOurs(options, login, since);
   const oldest = after[0];
   const newest = after[after.length - 1];
   if (oldest === undefined || newest === undefined) {
@@ -102,7 +108,11 @@ export async function upsertStickyComment(
 }
 
 /** Our comments carrying the marker, oldest first. */
-async function findOurs(options: StickyCommentOptions, login: string): Promise<CommentSummary[]> {
+async function findOurs(
+  options: StickyCommentOptions,
+  login: string,
+  since?: string,
+): Promise<CommentSummary[]> {
   const { client, owner, repo, issueNumber, marker } = options;
   const ours: CommentSummary[] = [];
   await withGitHubErrors('list the PR comments', async () => {
@@ -111,6 +121,7 @@ async function findOurs(options: StickyCommentOptions, login: string): Promise<C
       repo,
       issue_number: issueNumber,
       per_page: 100,
+      ...(since === undefined ? {} : { since }),
     });
     for await (const page of pages) {
       for (const comment of page.data) {
