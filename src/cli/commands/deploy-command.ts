@@ -29,7 +29,9 @@ const DEFAULT_TIMEOUT = '300s';
 
 function requireStage(stage: string | undefined, name: string): string {
   if (stage === undefined) {
-    throw new UsageError('Which stage? --stage is required.', { hint: `e.g. ghml deploy ${name} --stage prod` });
+    throw new UsageError('Which stage? --stage is required.', {
+      hint: `e.g. ghml deploy ${name} --stage prod`,
+    });
   }
   return stage;
 }
@@ -114,10 +116,8 @@ export function registerDeployCommand(program: Command, context: CommandContext)
       'deploy a registered model to Kubernetes with kubectl (also: deploy status, deploy rollback)',
     )
     .argument('<name>', 'model name')
-    .requiredOption(
-      '-s, --stage <stage>',
-      'stage to deploy (its registry assignment decides the version)',
-    )
+    // Not requiredOption: commander would then demand it from `deploy status` too.
+    .option('-s, --stage <stage>', 'stage to deploy (its registry assignment decides the version)')
     .option(
       '--version <version>',
       'deploy this version (vX.Y.Z) instead of the stage’s current one',
@@ -163,7 +163,9 @@ export function registerDeployCommand(program: Command, context: CommandContext)
     .option('--context <context>', 'kubeconfig context')
     .option('-n, --namespace <namespace>', 'namespace')
     .option('--json', 'print the rows as JSON')
-    .action(async (name: string, options: TargetOptions & { stage?: string }, command: Command) => {
+    .action(async (name: string, _options: unknown, command: Command) => {
+      // The parent `deploy` has the same option names, so commander may file them there.
+      const options = command.optsWithGlobals<TargetOptions & { stage?: string }>();
       const deployer = await service(command, context);
       const rows = await deployer.status({
         model: name,
@@ -184,7 +186,8 @@ export function registerDeployCommand(program: Command, context: CommandContext)
     .option('-n, --namespace <namespace>', 'namespace')
     .option('--timeout <duration>', 'how long to wait for the rollout', DEFAULT_TIMEOUT)
     .option('--json', 'print the result as JSON')
-    .action(async (name: string, options: DeployOptions, command: Command) => {
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<DeployOptions>();
       const stage = requireStage(options.stage, name);
       const timeoutMs = parseDuration(options.timeout);
       const deployer = await service(command, context);

@@ -18,8 +18,7 @@ import {
   type RegistryContext,
 } from '../../registry/registration-workflow.js';
 import { downloadModel } from '../../registry/model-download.js';
-import { ReleaseClient } from '../../registry/release-client.js';
-import { resolveReleaseTarget } from '../../registry/release-target.js';
+import { openRegistryContext } from '../../registry/registry-context.js';
 import {
   formatModelList,
   formatModelShow,
@@ -29,7 +28,6 @@ import {
 import { RegistryLookupError } from '../../registry/registry-errors.js';
 import type { StageSort } from '../../registry/registry-state.js';
 import type { SemVerBump } from '../../registry/semver.js';
-import { openRepository, refreshRuns } from '../open-repository.js';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 
@@ -277,33 +275,19 @@ export function registerModelCommand(program: Command, context: CommandContext):
 }
 
 /** Opens the repository, its runs and (unless `github: false`) the GitHub release target. */
-async function openContext(
+function openContext(
   context: CommandContext,
   options: CommonOptions,
   what: { github?: boolean } = {},
 ): Promise<RegistryContext> {
   // program.ts applies -C/--repo to context.cwd before any action runs.
-  const cwd = context.cwd;
-  const repo = await openRepository(cwd);
-  const note = (message: string): void =>
-    context.io.err(message.startsWith('ghml:') ? message : `ghml: ${message}`);
-  const ctx: RegistryContext = {
-    git: repo.git,
-    root: repo.root,
-    cwd,
-    config: repo.config,
-    store: repo.store,
+  return openRegistryContext({
+    cwd: context.cwd,
     env: context.env,
-    note,
-    ...(options.sort === undefined ? {} : { sort: parseSort(options.sort) }),
-  };
-  if (what.github === false) return ctx;
-  await refreshRuns(repo, note);
-  const remote = (await repo.git.remotes()).find((r) => r.name === repo.config.tracking.remote);
-  const found = resolveReleaseTarget({ env: context.env, remoteUrl: remote?.fetchUrl });
-  if (found.target) ctx.releases = new ReleaseClient(found.target);
-  else ctx.noGitHubReason = found.reason;
-  return ctx;
+    note: (message) => context.io.err(message.startsWith('ghml:') ? message : `ghml: ${message}`),
+    sort: options.sort === undefined ? undefined : parseSort(options.sort),
+    ...(what.github === false ? { github: false } : {}),
+  });
 }
 
 function parseBump(text: string): SemVerBump {
