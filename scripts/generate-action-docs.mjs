@@ -70,9 +70,28 @@ export function generateActionDocs() {
   return parts.join('\n');
 }
 
+// The README carries the root action's inputs and outputs between these markers.
+const readme = join(root, 'README.md');
+const START = '<!-- action-docs:start -->';
+const END = '<!-- action-docs:end -->';
+
+function readmeWith(rootSection) {
+  const current = readFileSync(readme, 'utf8');
+  const from = current.indexOf(START);
+  const to = current.indexOf(END);
+  if (from === -1 || to < from) throw new Error(`README.md needs the markers ${START} and ${END}`);
+  const body = rootSection.replace(/^## .*\n/m, '').replace(/^### /gm, '#### ');
+  return `${current.slice(0, from + START.length)}\n\n${body.trim()}\n\n${current.slice(to)}`;
+}
+
 // Formatted as the repository's prettier would, so `prettier --check .` and `--check` agree.
 const options = (await prettier.resolveConfig(target)) ?? {};
 const text = await prettier.format(generateActionDocs(), { ...options, filepath: target });
+const rootSection = text.slice(text.indexOf('## ghml (all commands)'), text.indexOf('## ghml/actions/'));
+const readmeText = await prettier.format(readmeWith(rootSection), {
+  ...((await prettier.resolveConfig(readme)) ?? {}),
+  filepath: readme,
+});
 if (process.argv.includes('--check')) {
   let current = '';
   try {
@@ -80,10 +99,11 @@ if (process.argv.includes('--check')) {
   } catch {
     // missing counts as stale
   }
-  if (current !== text) {
-    console.error('docs/action.md is out of date: run node scripts/generate-action-docs.mjs');
+  if (current !== text || readFileSync(readme, 'utf8') !== readmeText) {
+    console.error('docs/action.md or README.md is out of date: run node scripts/generate-action-docs.mjs');
     process.exitCode = 1;
   }
 } else {
   writeFileSync(target, text);
+  writeFileSync(readme, readmeText);
 }
