@@ -87,7 +87,10 @@ function readmeWith(rootSection) {
 // Formatted as the repository's prettier would, so `prettier --check .` and `--check` agree.
 const options = (await prettier.resolveConfig(target)) ?? {};
 const text = await prettier.format(generateActionDocs(), { ...options, filepath: target });
-const rootSection = text.slice(text.indexOf('## ghml (all commands)'), text.indexOf('## ghml/actions/'));
+const rootSection = text.slice(
+  text.indexOf('## ghml (all commands)'),
+  text.indexOf('## ghml/actions/'),
+);
 const readmeText = await prettier.format(readmeWith(rootSection), {
   ...((await prettier.resolveConfig(readme)) ?? {}),
   filepath: readme,
@@ -100,7 +103,9 @@ if (process.argv.includes('--check')) {
     // missing counts as stale
   }
   if (current !== text || readFileSync(readme, 'utf8') !== readmeText) {
-    console.error('docs/action.md or README.md is out of date: run node scripts/generate-action-docs.mjs');
+    console.error(
+      'docs/action.md or README.md is out of date: run node scripts/generate-action-docs.mjs',
+    );
     process.exitCode = 1;
   }
 } else {
