@@ -49,7 +49,7 @@ function time(command: string, args: string[], env: NodeJS.ProcessEnv): number {
 
 const median = (xs: number[]): number =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const env = {
+const env: NodeJS.ProcessEnv = {
   ...process.env,
   GIT_AUTHOR_NAME: 'b',
   GIT_AUTHOR_EMAIL: 'b@b',

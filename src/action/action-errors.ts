@@ -60,16 +60,6 @@ export class UnsupportedEventError extends UsageError {
   }
 }
 
-/** A command whose service is not part of this build yet. */
-export class CommandNotAvailableError extends GhmlError {
-  constructor(readonly command: string) {
-    super(`Command '${command}' is not available in this version of ghml.`, {
-      hint: `use the ghml CLI for '${command}' (ghml model …, ghml deploy …) or upgrade the action`,
-    });
-    this.name = 'CommandNotAvailableError';
-  }
-}
-
 /** The training command failed; the run is recorded (FAILED/KILLED) all the same. */
 export class TrainingFailedError extends GhmlError {
   constructor(

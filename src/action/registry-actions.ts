@@ -3,6 +3,8 @@
  * `ghml deploy …`. A `release: published` event registers the release's tag (adopting a tag
  * made by GitHub's "Draft a new release", which is lightweight).
  */
+import { createDeployService } from '../deploy/deploy-setup.js';
+import { formatManifests } from '../deploy/manifest-format.js';
 import { GhmlError } from '../errors/ghml-error.js';
 import { openRegistryContext } from '../registry/registry-context.js';
 import {
@@ -12,7 +14,6 @@ import {
   type RegistryContext,
   type ReleaseEventPayload,
 } from '../registry/registration-workflow.js';
-import { CommandNotAvailableError } from './action-errors.js';
 import type { ActionIo } from './action-io.js';
 import type {
   DeployCommandSettings,
@@ -104,6 +105,34 @@ async function promote(settings: PromoteCommandSettings, io: ActionIo): Promise<
   );
 }
 
+async function deploy(settings: DeployCommandSettings, io: ActionIo): Promise<void> {
+  const env = { ...settings.env };
+  if (settings.token !== undefined) env.GITHUB_TOKEN = settings.token;
+  const service = await createDeployService({
+    cwd: settings.workingDirectory,
+    env,
+    log: (message) => io.info(message),
+  });
+  const result = await service.deploy({
+    model: settings.model,
+    stage: settings.stage,
+    timeoutMs: settings.timeoutSeconds * 1000,
+    dryRun: settings.dryRun,
+    ...(settings.version === undefined ? {} : { version: settings.version }),
+    ...(settings.namespace === undefined ? {} : { namespace: settings.namespace }),
+    ...(settings.context === undefined ? {} : { context: settings.context }),
+  });
+  for (const note of result.notes) io.info(`ghml: ${note}`);
+  if (result.outcome === 'dry-run') io.info(formatManifests(result.manifests));
+  io.setOutput('version', result.version);
+  io.setOutput('tag', result.tag);
+  if (result.githubDeploymentId !== null)
+    io.setOutput('deployment-id', String(result.githubDeploymentId));
+  io.info(
+    `ghml: ${result.model} ${result.version} ${result.outcome === 'dry-run' ? 'rendered for' : 'deployed to'} ${result.stage}`,
+  );
+}
+
 export async function registryAction(
   settings: RegisterCommandSettings | PromoteCommandSettings | DeployCommandSettings,
   io: ActionIo,
@@ -113,7 +142,7 @@ export async function registryAction(
       return register(settings, io);
     case 'promote':
       return promote(settings, io);
-    default:
-      throw new CommandNotAvailableError(settings.command);
+    case 'deploy':
+      return deploy(settings, io);
   }
 }

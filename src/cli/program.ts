@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
 import { registerCompareCommand } from './commands/compare-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
+import { registerDeployCommand } from './commands/deploy-command.js';
 import { registerInitCommand } from './commands/init-command.js';
 import { registerLogCommand } from './commands/log-command.js';
 import { registerModelCommand } from './commands/model-command.js';
@@ -44,6 +45,7 @@ export function buildProgram(context: CommandContext, version: string): Command 
   registerPushCommand(program, context);
   registerCompareCommand(program, context);
   registerModelCommand(program, context);
+  registerDeployCommand(program, context);
   registerInitCommand(program, context);
   registerDemoCommand(program, context);
   return program;

@@ -2,6 +2,7 @@
  * The git operations of the registry: create and delete tags locally, fetch and push them.
  * Every call goes through GitRunner with argument arrays; tag names are validated before.
  */
+import { fallbackIdentity, IDENTITY_MISSING } from '../git/fallback-identity.js';
 import type { GitRunner } from '../git/git-runner.js';
 import { RegistryLookupError, TagConflictError, TagPushError } from './registry-errors.js';
 
@@ -70,9 +71,21 @@ export class TagStore {
   ): Promise<string> {
     const args = ['tag', '-a', '--no-sign', '--cleanup=whitespace', '-F', '-'];
     if (options.force) args.push('-f');
-    const env =
-      options.date === undefined ? undefined : { GIT_COMMITTER_DATE: `${options.date} +0000` };
-    await this.git.exec([...args, tag, commit], env ? { input: message, env } : { input: message });
+    const env: Record<string, string> =
+      options.date === undefined ? {} : { GIT_COMMITTER_DATE: `${options.date} +0000` };
+    const first = await this.git.tryExec([...args, tag, commit], { input: message, env });
+    if (first.exitCode !== 0) {
+      if (!IDENTITY_MISSING.test(first.stderr)) {
+        // Rerun to raise git's own typed error with its message.
+        await this.git.exec([...args, tag, commit], { input: message, env });
+      }
+      // A fresh CI runner has no git identity: tag as the workflow's actor.
+      const { name, email } = fallbackIdentity(process.env);
+      await this.git.exec([...args, tag, commit], {
+        input: message,
+        env: { ...env, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email },
+      });
+    }
     return (await this.git.exec(['rev-parse', '--verify', `refs/tags/${tag}`])).trim();
   }
 

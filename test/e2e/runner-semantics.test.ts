@@ -310,14 +310,12 @@ describe('bad inputs and events', () => {
     expect(result.stdout).not.toContain('ghml: run ');
   });
 
-  it('says register, promote and deploy are not available yet', async () => {
+  it('fails a deploy of a stage with no version assigned, naming the stage', async () => {
     const result = await step(
-      { command: 'deploy', model: 'iris', stage: 'prod' },
+      { command: 'deploy', model: 'iris', stage: 'prod', 'dry-run': 'true' },
       'workflow_dispatch',
     );
     expect(result.exitCode).toBe(1);
-    expect(errors(result).join('\n')).toContain(
-      "Command 'deploy' is not available in this version of ghml",
-    );
+    expect(errors(result).join('\n')).toMatch(/prod/);
   });
 });

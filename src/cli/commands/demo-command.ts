@@ -77,6 +77,12 @@ export function registerDemoCommand(
       await run(['model', 'list']);
       await run(['runs', 'show', runId]);
 
+      say(
+        '7. Deploy what prod points at: --dry-run renders the Kubernetes manifests without a cluster.\n' +
+          '   Without it, kubectl applies them, awaits the rollout and rolls back on failure.',
+      );
+      await run(['deploy', 'iris', '--stage', 'prod', '--dry-run']);
+
       say(`Done. Explore: cd ${repo.dir} && ghml runs list   (or git log ghml/runs)`);
     });
 }
