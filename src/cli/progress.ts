@@ -3,6 +3,7 @@
  * cli-progress on an interactive terminal only. In CI, in pipes and in tests every call is a
  * no-op, so logs stay clean and commands need no "if interactive" branches.
  */
+import { formatBytes } from '../report/format-number.js';
 import cliProgress from 'cli-progress';
 
 /** One bar: advance it by a number of units, then stop it. */
@@ -68,18 +69,5 @@ export function createProgress(options: ProgressOptions): Progress {
 }
 
 function sizes(done: number, total: number): { done: string; size: string } {
-  return { done: humanBytes(done), size: humanBytes(total) };
-}
-
-/** `1536` → `1.5 KiB`. */
-export function humanBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
+  return { done: formatBytes(done), size: formatBytes(total) };
 }

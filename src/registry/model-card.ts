@@ -4,6 +4,7 @@
  * download them. Names and values come from PRs, so every one is escaped; links are only
  * built from validated parts or through `markdownLink` (http(s), percent-encoded).
  */
+import { formatBytes } from '../report/format-number.js';
 import { formatCommentMarker } from '../report/comment-marker.js';
 import { formatValue } from '../report/format-number.js';
 import { escapeMarkdown } from '../report/markdown-escape.js';
@@ -137,7 +138,7 @@ function filesSection(input: ModelCardInput): string[] {
     .slice(0, MAX_ROWS)
     .map(
       (f) =>
-        `| ${escapeMarkdown(f.name)} | ${formatSize(f.size)} | ${/^[0-9a-f]{64}$/.test(f.sha256) ? `\`${f.sha256}\`` : '-'} |`,
+        `| ${escapeMarkdown(f.name)} | ${formatBytes(f.size)} | ${/^[0-9a-f]{64}$/.test(f.sha256) ? `\`${f.sha256}\`` : '-'} |`,
     );
   return ['## Files', '', '| File | Size | sha256 |', '| --- | ---: | --- |', ...rows, ''];
 }
@@ -155,19 +156,6 @@ function downloadSection(input: ModelCardInput): string[] {
 
 function more(rows: readonly unknown[]): string[] {
   return rows.length > MAX_ROWS ? ['', `…and ${rows.length - MAX_ROWS} more.`] : [];
-}
-
-/** `48213` → `47.1 KiB`; exact bytes below 1 KiB. */
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 function compare(a: string, b: string): number {

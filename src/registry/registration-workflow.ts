@@ -162,15 +162,13 @@ export async function registerModel(
       releaseError = error;
     }
   }
-  const provenance = await provenanceFor(context, run.id, 'register', tagResult);
-  if (releaseError !== undefined) throw releaseError;
-  return {
-    ...tagResult,
+  return finishRegistration(context, 'register', {
+    tagResult,
     runId: run.id,
-    files: recorded,
-    release: release ? { id: release.id, url: release.url, created: release.created } : null,
-    provenance,
-  };
+    recorded,
+    release,
+    releaseError,
+  });
 }
 
 /**
@@ -301,15 +299,13 @@ export async function adoptTag(
       releaseError = error;
     }
   }
-  const provenance = await provenanceFor(context, run.id, 'adopt', tagResult);
-  if (releaseError !== undefined) throw releaseError;
-  return {
-    ...tagResult,
+  return finishRegistration(context, 'adopt', {
+    tagResult,
     runId: run.id,
-    files: recorded,
-    release: release ? { id: release.id, url: release.url, created: release.created } : null,
-    provenance,
-  };
+    recorded,
+    release,
+    releaseError,
+  });
 }
 
 /** The parts of a `release` webhook payload ghml reads. */
@@ -388,6 +384,33 @@ export async function demoteModel(
 ): Promise<ActionResult> {
   const result = await registryService(context).demote(name, stage, message);
   return withProvenance(context, 'demote', result);
+}
+
+/**
+ * Records the registration on its run, then reports a release failure (the tag exists
+ * either way, so provenance comes first) or the result.
+ */
+async function finishRegistration(
+  context: RegistryContext,
+  action: 'register' | 'adopt',
+  done: {
+    tagResult: TagResult;
+    runId: string;
+    recorded: RecordedFile[];
+    release: PublishedRelease | undefined;
+    releaseError: unknown;
+  },
+): Promise<RegisterModelResult> {
+  const { tagResult, runId, recorded, release, releaseError } = done;
+  const provenance = await provenanceFor(context, runId, action, tagResult);
+  if (releaseError !== undefined) throw releaseError;
+  return {
+    ...tagResult,
+    runId,
+    files: recorded,
+    release: release ? { id: release.id, url: release.url, created: release.created } : null,
+    provenance,
+  };
 }
 
 /** Deprecation concerns the model; it is recorded on the run of its latest version. */

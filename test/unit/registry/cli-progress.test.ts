@@ -1,6 +1,7 @@
+import { formatBytes } from '../../../src/report/format-number.js';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createProgress, humanBytes } from '../../../src/cli/progress.js';
+import { createProgress } from '../../../src/cli/progress.js';
 
 function capture(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough();
@@ -39,10 +40,10 @@ describe('createProgress', () => {
   });
 });
 
-describe('humanBytes', () => {
+describe('formatBytes', () => {
   it('formats sizes', () => {
-    expect(humanBytes(12)).toBe('12 B');
-    expect(humanBytes(1536)).toBe('1.5 KiB');
-    expect(humanBytes(3 * 1024 * 1024)).toBe('3.0 MiB');
+    expect(formatBytes(12)).toBe('12 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(3 * 1024 * 1024)).toBe('3.0 MiB');
   });
 });

@@ -1,7 +1,7 @@
+import { formatBytes } from '../../../src/report/format-number.js';
 import { describe, expect, it } from 'vitest';
 import {
   MODEL_CARD_MARKER,
-  formatSize,
   mergeReleaseBody,
   renderModelCard,
   type ModelCardInput,
@@ -116,11 +116,11 @@ describe('mergeReleaseBody', () => {
   });
 });
 
-describe('formatSize', () => {
+describe('formatBytes', () => {
   it('uses bytes below 1 KiB and one decimal above', () => {
-    expect(formatSize(0)).toBe('0 B');
-    expect(formatSize(1023)).toBe('1023 B');
-    expect(formatSize(48213)).toBe('47.1 KiB');
-    expect(formatSize(5 * 1024 ** 3)).toBe('5.0 GiB');
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(1023)).toBe('1023 B');
+    expect(formatBytes(48213)).toBe('47.1 KiB');
+    expect(formatBytes(5 * 1024 ** 3)).toBe('5.0 GiB');
   });
 });
