@@ -77,30 +77,34 @@ export async function runTrainingCommand(options: TrainingCommandOptions): Promi
   if (!resolveCommand(program, options.cwd, options.env.PATH))
     throw new CommandNotFoundError(program);
 
-  const child = spawn(program, args, {
-    cwd: options.cwd,
-    env: options.env,
-    stdio: ['inherit', options.onStdout ? 'pipe' : 'inherit', 'inherit'],
-  });
-
+  // Handlers go in before the command starts: it may print (and the user react) at once.
   let interrupted: NodeJS.Signals | null = null;
   let forceKillTimer: NodeJS.Timeout | undefined;
+  let child: ReturnType<typeof spawn> | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted) {
-      child.kill('SIGKILL');
+      child?.kill('SIGKILL');
       return;
     }
     interrupted = signal;
-    child.kill(signal);
+    child?.kill(signal);
     // A command that ignores the signal is killed after a grace period.
-    forceKillTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    forceKillTimer = setTimeout(() => child?.kill('SIGKILL'), 10_000);
     forceKillTimer.unref();
   };
   for (const signal of FORWARDED) process.on(signal, onSignal);
 
-  if (options.onStdout && child.stdout) {
+  child = spawn(program, args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['inherit', options.onStdout ? 'pipe' : 'inherit', 'inherit'],
+  });
+  if (interrupted) child.kill(interrupted);
+  const started = child;
+
+  if (options.onStdout && started.stdout) {
     const onStdout = options.onStdout;
-    child.stdout.on('data', (chunk: Buffer) => {
+    started.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
       onStdout(chunk);
     });
@@ -108,12 +112,12 @@ export async function runTrainingCommand(options: TrainingCommandOptions): Promi
 
   try {
     return await new Promise<CommandOutcome>((resolvePromise, reject) => {
-      child.once('error', (error: NodeJS.ErrnoException) => {
+      started.once('error', (error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') reject(new CommandNotFoundError(program));
         else
           reject(new GhmlError(`could not start '${program}': ${error.message}`, { cause: error }));
       });
-      child.once('close', (code, signal) => {
+      started.once('close', (code, signal) => {
         resolvePromise({
           exitCode: code,
           signal: interrupted ?? signal,

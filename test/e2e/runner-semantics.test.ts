@@ -310,12 +310,12 @@ describe('bad inputs and events', () => {
     expect(result.stdout).not.toContain('ghml: run ');
   });
 
-  it('fails a deploy of a stage with no version assigned, naming the stage', async () => {
+  it('fails a deploy of a model with no version, saying how to register one', async () => {
     const result = await step(
       { command: 'deploy', model: 'iris', stage: 'prod', 'dry-run': 'true' },
       'workflow_dispatch',
     );
     expect(result.exitCode).toBe(1);
-    expect(errors(result).join('\n')).toMatch(/prod/);
+    expect(errors(result).join('\n')).toMatch(/not in the registry[\s\S]*ghml model register iris/);
   });
 });
