@@ -2,7 +2,7 @@
  * Runs the user's training command as a child process: argument array, never a shell; output
  * streamed straight through; SIGINT/SIGTERM forwarded so the run can be recorded as KILLED.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { GhmlError } from '../errors/ghml-error.js';
@@ -80,27 +80,27 @@ export async function runTrainingCommand(options: TrainingCommandOptions): Promi
   // Handlers go in before the command starts: it may print (and the user react) at once.
   let interrupted: NodeJS.Signals | null = null;
   let forceKillTimer: NodeJS.Timeout | undefined;
-  let child: ReturnType<typeof spawn> | undefined;
+  const running: { child?: ChildProcess } = {};
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted) {
-      child?.kill('SIGKILL');
+      running.child?.kill('SIGKILL');
       return;
     }
     interrupted = signal;
-    child?.kill(signal);
+    running.child?.kill(signal);
     // A command that ignores the signal is killed after a grace period.
-    forceKillTimer = setTimeout(() => child?.kill('SIGKILL'), 10_000);
+    forceKillTimer = setTimeout(() => running.child?.kill('SIGKILL'), 10_000);
     forceKillTimer.unref();
   };
   for (const signal of FORWARDED) process.on(signal, onSignal);
 
-  child = spawn(program, args, {
+  const started = spawn(program, args, {
     cwd: options.cwd,
     env: options.env,
     stdio: ['inherit', options.onStdout ? 'pipe' : 'inherit', 'inherit'],
   });
-  if (interrupted) child.kill(interrupted);
-  const started = child;
+  running.child = started;
+  if (interrupted) started.kill(interrupted);
 
   if (options.onStdout && started.stdout) {
     const onStdout = options.onStdout;
