@@ -20,9 +20,22 @@ const benches = [
     quick: ['--points', '100000', '--samples', '1'],
   },
   { file: 'bench/registry/model-list.bench.ts', full: [], quick: ['500', '5000'] },
-  { file: 'bench/compare/compare-bench.ts', full: [], quick: ['--runs', '5000'] },
-  { file: 'bench/deploy/deploy-bench.ts', full: [], quick: [] },
-  { file: 'bench/action/cold-start.ts', full: [], quick: [] },
+  {
+    file: 'bench/tracking/runs-list-bench.ts',
+    full: ['--samples', '3'],
+    quick: ['--runs', '10000', '--commits', '100', '--samples', '3'],
+  },
+  {
+    file: 'bench/compare/compare-bench.ts',
+    full: ['--samples', '9'],
+    quick: ['--runs', '10000', '--commits', '100', '--samples', '5'],
+  },
+  {
+    file: 'bench/deploy/deploy-bench.ts',
+    full: ['--versions', '500', '--other-tags', '10000', '--samples', '10'],
+    quick: ['--versions', '50', '--other-tags', '500', '--samples', '3'],
+  },
+  { file: 'bench/action/cold-start.ts', full: [], quick: ['--samples', '3'] },
 ];
 
 let failed = 0;
