@@ -20,6 +20,8 @@ const common = {
   minify: true,
   sourcemap: false,
   logLevel: 'warning',
+  // See scripts/bundle-stubs/undici.mjs.
+  alias: { undici: './scripts/bundle-stubs/undici.mjs' },
 };
 
 await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' });
