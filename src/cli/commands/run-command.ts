@@ -8,7 +8,7 @@ import type { CommandContext } from '../program.js';
 
 export function collectKeyValue(
   text: string,
-  previous: Record<string, string>,
+  previous: Record<string, string> | undefined,
 ): Record<string, string> {
   const at = text.indexOf('=');
   if (at <= 0)
@@ -21,7 +21,7 @@ export function collectKeyValue(
 interface RunOptions {
   experiment?: string;
   name?: string;
-  param: Record<string, string>;
+  param?: Record<string, string>;
   push: boolean;
   stdoutMetrics?: boolean;
   json?: boolean;
@@ -41,7 +41,6 @@ export function registerRunCommand(program: Command, context: CommandContext): v
       '-p, --param <key=value>',
       'log a param before the command starts (repeatable)',
       collectKeyValue,
-      {},
     )
     .option('--stdout-metrics', 'parse key=value lines on stdout as metrics (Katib style)')
     .option('--no-stdout-metrics', 'do not parse stdout even if ghml.yml asks to')
@@ -54,7 +53,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
           command,
           experiment: options.experiment,
           name: options.name,
-          params: options.param,
+          params: options.param ?? {},
           push: options.push,
           stdoutMetrics: options.stdoutMetrics,
         },
