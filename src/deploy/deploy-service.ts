@@ -231,36 +231,23 @@ export class DeployService {
         production: PRODUCTION_STAGES.has(resolved.stage),
       });
       result.githubDeploymentId = recorder.id ?? null;
-
-      result.applied = await client.apply(formatManifests(objects));
-      for (const line of result.applied) this.deps.log(`  ${line}`);
-
-      const failure = await this.awaitAll(client, plan.workloads, started, timeoutMs);
-      if (failure) {
-        const live = await client.get(failure.ref.apiVersion, failure.ref.kind, failure.ref.name);
-        const report = await collectFailureReport(client, failure.ref, live);
-        result.failure = {
-          state: failure.state,
-          workload: `${failure.ref.kind}/${failure.ref.name}`,
-          message: failure.message,
-          problems: report.problems,
-          events: report.events,
-        } satisfies DeployFailure;
-        result.rolledBackTo = await this.rollBack(
-          client,
-          plan,
-          liveBefore,
-          previous,
-          timeoutMs,
-          result.notes,
-        );
+      try {
+        await this.rollOut(client, plan, result, objects, liveBefore, previous, started, timeoutMs);
+      } catch (error) {
+        // kubectl itself failed (apply refused, cluster gone): nothing is awaited or rolled
+        // back, but the GitHub deployment and the tracking branch must not say in progress.
         result.outcome = 'failed';
+        const reason = describeError(error).split('\n')[0] ?? 'kubectl failed';
+        await recorder.finish('failure', `${resolved.model} ${resolved.version}: ${reason}`);
+        await this.recordEvent(resolved, result, reason).catch(() => undefined);
+        throw error;
+      }
+      if (result.outcome === 'failed') {
         await recorder.finish(
           'failure',
-          `${resolved.model} ${resolved.version}: ${failure.message}${result.rolledBackTo ? `; rolled back to ${result.rolledBackTo}` : ''}`,
+          `${resolved.model} ${resolved.version}: ${result.failure?.message ?? 'failed'}${result.rolledBackTo ? `; rolled back to ${result.rolledBackTo}` : ''}`,
         );
       } else {
-        result.outcome = 'succeeded';
         this.deps.log(
           `ghml: ${resolved.model} ${resolved.version} is live in stage '${resolved.stage}'`,
         );
@@ -279,6 +266,45 @@ export class DeployService {
     }
     if (result.outcome === 'failed') throw new DeployFailedError(result);
     return result;
+  }
+
+  /** Applies the objects and awaits them; on a failed rollout collects why and rolls back. */
+  private async rollOut(
+    client: KubeClient,
+    plan: DeployPlan,
+    result: DeployResult,
+    objects: readonly KubeObject[],
+    liveBefore: readonly JsonObject[],
+    previous: DeployedVersion | undefined,
+    started: number,
+    timeoutMs: number,
+  ): Promise<void> {
+    result.applied = await client.apply(formatManifests(objects));
+    for (const line of result.applied) this.deps.log(`  ${line}`);
+
+    const failure = await this.awaitAll(client, plan.workloads, started, timeoutMs);
+    if (!failure) {
+      result.outcome = 'succeeded';
+      return;
+    }
+    const live = await client.get(failure.ref.apiVersion, failure.ref.kind, failure.ref.name);
+    const report = await collectFailureReport(client, failure.ref, live);
+    result.failure = {
+      state: failure.state,
+      workload: `${failure.ref.kind}/${failure.ref.name}`,
+      message: failure.message,
+      problems: report.problems,
+      events: report.events,
+    } satisfies DeployFailure;
+    result.rolledBackTo = await this.rollBack(
+      client,
+      plan,
+      liveBefore,
+      previous,
+      timeoutMs,
+      result.notes,
+    );
+    result.outcome = 'failed';
   }
 
   private async awaitAll(
@@ -351,7 +377,11 @@ export class DeployService {
     return ok ? label : `${label} (not ready, see notes)`;
   }
 
-  private async recordEvent(resolved: ResolvedVersion, result: DeployResult): Promise<void> {
+  private async recordEvent(
+    resolved: ResolvedVersion,
+    result: DeployResult,
+    reason: string | null = result.failure?.message.split('\n')[0] ?? null,
+  ): Promise<void> {
     if (!this.deps.events) return;
     if (resolved.runId === null) {
       result.notes.push(
@@ -372,7 +402,7 @@ export class DeployService {
       namespace: result.namespace,
       context: result.context,
       githubDeploymentId: result.githubDeploymentId,
-      reason: result.failure?.message.split('\n')[0] ?? null,
+      reason,
     };
     const note = await this.deps.events.record(resolved.runId, event);
     if (note !== undefined) result.notes.push(note);

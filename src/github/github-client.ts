@@ -57,11 +57,17 @@ export interface GitHubClientOptions {
 
 /** `GITHUB_API_URL` or the given base URL is not an http(s) URL. */
 export class InvalidApiUrlError extends UsageError {
-  constructor(readonly value: string) {
-    super(`Invalid GitHub API URL '${value}'.`, {
+  /** The URL as given, with any credentials in it masked. */
+  readonly value: string;
+
+  constructor(value: string) {
+    // A rejected URL may still carry a token (`ftp://x:TOKEN@host`, `https:/x:TOKEN@host`).
+    const shown = redact(value);
+    super(`Invalid GitHub API URL '${shown}'.`, {
       hint: 'use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server',
     });
     this.name = 'InvalidApiUrlError';
+    this.value = shown;
   }
 }
 
@@ -82,7 +88,7 @@ export function resolveApiUrl(baseUrl: string | undefined, env: Env): string {
     throw new InvalidApiUrlError(value);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidApiUrlError(value);
-  if (url.username !== '' || url.password !== '') throw new InvalidApiUrlError(redact(value));
+  if (url.username !== '' || url.password !== '') throw new InvalidApiUrlError(value);
   return value.replace(/\/+$/, '');
 }
 

@@ -1,8 +1,18 @@
 /** The ghml.yml `ghml init` writes: every field shown, most commented out at its default. */
+import { parse } from 'yaml';
 import { validateExperimentName } from '../tracking/run-limits.js';
 
+/**
+ * The name as a YAML scalar that reads back as that string: names such as `null`, `true` or
+ * `1.0` are quoted (experiment names hold no quote, so single quotes are always enough).
+ */
+function yamlName(name: string): string {
+  return parse(name) === name ? name : `'${name}'`;
+}
+
 export function starterConfig(experiment: string): string {
-  const name = validateExperimentName(experiment);
+  const plain = validateExperimentName(experiment);
+  const name = yamlName(plain);
   return `# ghml settings (docs/config.md lists every field). Every field has a default.
 default_experiment: ${name}
 
@@ -11,7 +21,7 @@ experiments:
     metrics:
       # direction: max when higher is better, min when lower is better.
       # threshold: a change smaller than this is "unchanged"; a larger drop fails the PR's
-      # ghml/${name} status. Absolute (0.01) or relative (1%).
+      # ghml/${plain} status. Absolute (0.01) or relative (1%).
       accuracy: { direction: max, threshold: 1% }
       loss: { direction: min }
 

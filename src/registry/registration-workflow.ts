@@ -18,7 +18,7 @@ import { metadataFromRun } from './registry-ports.js';
 import type { RegisteredVersion } from './registry-ports.js';
 import { InvalidNameError, RegistryLookupError, RegistryRuleError } from './registry-errors.js';
 import { readRegistry, readTagRecords } from './registry-reader.js';
-import { RegistryService } from './registry-service.js';
+import { adoptableTagRecord, RegistryService } from './registry-service.js';
 import type { TagResult } from './registry-service.js';
 import type { RegistryState, StageSort } from './registry-state.js';
 import { recordRegistryEvent, runIdOfVersion } from './registry-provenance.js';
@@ -252,21 +252,11 @@ export async function adoptTag(
   }
   const service = registryService(context);
   await service.sync();
-  const record = (await readTagRecords(context.git)).find((r) => r.tag === tagText);
-  if (!record) {
-    throw new RegistryLookupError(
-      tagText,
-      `Tag '${tagText}' does not exist.`,
-      'Fetch tags first: git fetch --tags',
-    );
-  }
-  if (record.annotated) {
-    throw new RegistryRuleError(
-      'not-lightweight',
-      `Tag '${tagText}' is an annotated tag already; there is nothing to adopt.`,
-      `Publish its release with: ghml model release ${tagText}`,
-    );
-  }
+  const record = adoptableTagRecord(
+    await readTagRecords(context.git),
+    tagText,
+    `Publish its release with: ghml model release ${tagText}`,
+  );
   const settings = modelSettings(context.config, tag.model);
   const experiment = settings?.experiment ?? tag.model;
   const run = await latestFinishedRun(context, experiment, record.commit, tagText);

@@ -17,7 +17,13 @@ import {
 } from './registry-errors.js';
 import { readRegistry, readTagRecords } from './registry-reader.js';
 import { buildRegistryState, compareVersions } from './registry-state.js';
-import type { ModelState, ModelVersion, RegistryState, StageSort } from './registry-state.js';
+import type {
+  ModelState,
+  ModelVersion,
+  RegistryState,
+  StageSort,
+  TagRecord,
+} from './registry-state.js';
 import { metadataFromRun } from './registry-ports.js';
 import type { ReleasePublisher, RunLookup } from './registry-ports.js';
 import { assertModelName, assertStageName } from './model-name.js';
@@ -325,28 +331,7 @@ export class RegistryService {
     if (!tag) throw new InvalidNameError('tag', tagText);
     await this.sync();
     const records = await readTagRecords(this.git);
-    const record = records.find((r) => r.tag === tagText);
-    if (!record) {
-      throw new RegistryLookupError(
-        tagText,
-        `Tag '${tagText}' does not exist.`,
-        'Fetch tags first: git fetch --tags',
-      );
-    }
-    if (record.annotated) {
-      throw new RegistryRuleError(
-        'not-lightweight',
-        `Tag '${tagText}' is an annotated tag already; there is nothing to adopt.`,
-        'ghml model list shows it.',
-      );
-    }
-    if (record.commit === '') {
-      throw new RegistryRuleError(
-        'not-adoptable',
-        `Tag '${tagText}' does not point at a commit.`,
-        'Only tags on commits can be registry events.',
-      );
-    }
+    const record = adoptableTagRecord(records, tagText, 'ghml model list shows it.');
     const state = buildRegistryState(records, this.sortOption());
     if (tag.event === 'register') {
       const other = findModel(state, tag.model)?.versions.find(
@@ -534,6 +519,40 @@ export class RegistryService {
   private warn(message: string): void {
     this.options.warn?.(message);
   }
+}
+
+/**
+ * The record of a lightweight tag that can be adopted: it exists, is not annotated yet and
+ * names a commit. `annotatedHint` says what to do when it is annotated already.
+ */
+export function adoptableTagRecord(
+  records: readonly TagRecord[],
+  tagText: string,
+  annotatedHint: string,
+): TagRecord {
+  const record = records.find((r) => r.tag === tagText);
+  if (!record) {
+    throw new RegistryLookupError(
+      tagText,
+      `Tag '${tagText}' does not exist.`,
+      'Fetch tags first: git fetch --tags',
+    );
+  }
+  if (record.annotated) {
+    throw new RegistryRuleError(
+      'not-lightweight',
+      `Tag '${tagText}' is an annotated tag already; there is nothing to adopt.`,
+      annotatedHint,
+    );
+  }
+  if (record.commit === '') {
+    throw new RegistryRuleError(
+      'not-adoptable',
+      `Tag '${tagText}' does not point at a commit.`,
+      'Only tags on commits can be registry events: delete it and tag a commit.',
+    );
+  }
+  return record;
 }
 
 function findModel(state: RegistryState, name: string): ModelState | undefined {

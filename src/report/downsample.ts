@@ -1,16 +1,18 @@
 /**
- * Deterministic downsampling of a metric series for charts: keeps the first and the last
- * point and, between them, the first point of each equal-width step bucket.
+ * Deterministic downsampling of a metric series for charts, for input in any order: the
+ * points are sorted by step, then thinned by the compare module's downsampler (first and last
+ * point kept and, between them, the first point of each equal-width step bucket).
  */
+import {
+  downsample as downsampleSorted,
+  MAX_SERIES_POINTS,
+  type SeriesPoint,
+} from '../compare/series-downsample.js';
 
-/** A point of a series: only the step and the value matter here. */
-export interface SeriesPoint {
-  step: number;
-  value: number;
-}
+export type { SeriesPoint };
 
 /** Default cap on the points of one charted series. */
-export const DEFAULT_MAX_POINTS = 100;
+export const DEFAULT_MAX_POINTS = MAX_SERIES_POINTS;
 
 /**
  * Returns at most `maxPoints` points (at least 2) of `points`, sorted by step. Input order
@@ -20,32 +22,10 @@ export function downsample<T extends SeriesPoint>(
   points: readonly T[],
   maxPoints: number = DEFAULT_MAX_POINTS,
 ): T[] {
-  const cap = Math.max(2, Math.floor(Number.isFinite(maxPoints) ? maxPoints : DEFAULT_MAX_POINTS));
   const sorted = points
     .map((point, index) => ({ point, index }))
     .sort((a, b) => a.point.step - b.point.step || a.index - b.index)
     .map(({ point }) => point);
-  if (sorted.length <= cap) return sorted;
-
-  const first = sorted[0] as T;
-  const last = sorted[sorted.length - 1] as T;
-  const buckets = cap - 2;
-  const span = last.step - first.step;
-  const kept: T[] = [first];
-  let lastBucket = -1;
-  for (let i = 1; i < sorted.length - 1; i += 1) {
-    const point = sorted[i] as T;
-    // Steps may be all equal (span 0) or non-finite: fall back to bucketing by index.
-    const position =
-      span > 0 && Number.isFinite(span)
-        ? (point.step - first.step) / span
-        : i / (sorted.length - 1);
-    const bucket = Math.min(buckets - 1, Math.floor(position * buckets));
-    if (bucket > lastBucket) {
-      kept.push(point);
-      lastBucket = bucket;
-    }
-  }
-  kept.push(last);
-  return kept;
+  // NaN would make every comparison false inside; fall back to the default cap.
+  return downsampleSorted(sorted, Number.isNaN(maxPoints) ? DEFAULT_MAX_POINTS : maxPoints);
 }

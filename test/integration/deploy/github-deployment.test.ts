@@ -1,7 +1,11 @@
 /** GitHub deployments recorded around a real kubectl deploy, against the GitHub emulator. */
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KubectlError } from '../../../src/deploy/deploy-errors.js';
 import { DeployFailedError } from '../../../src/deploy/deploy-result.js';
 import { recorderFromEnv } from '../../../src/deploy/github-deployment.js';
+import { builtInTemplateDir } from '../../../src/deploy/template-source.js';
 import { createGitHubClient } from '../../../src/github/github-client.js';
 import {
   startGitHubEmulator,
@@ -76,6 +80,33 @@ describe('GitHub deployments', () => {
       service.deploy({ model: 'iris', stage: 'prod', timeoutMs: 30_000 }),
     ).rejects.toThrow(DeployFailedError);
     expect(states()).toEqual(['in_progress', 'failure']);
+  });
+
+  it('records failure, on GitHub and the tracking branch, when kubectl apply is refused', async () => {
+    // A custom template whose second object the API server refuses (ConfigMap data must be strings).
+    const dir = join(f.repo, 'k8s');
+    mkdirSync(dir);
+    copyFileSync(builtInTemplateDir('deployment') + '/deployment.yaml', join(dir, 'a.yaml'));
+    writeFileSync(
+      join(dir, 'b.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${ghml.name}-cfg\ndata:\n  replicas: [1, 2]\n',
+    );
+    f.writeConfig('deploy:\n  prod:\n    templates: ./k8s\n');
+    const service = await f.service({ recorder: recorder() });
+
+    const error = await service.deploy({ model: 'iris', stage: 'prod', timeoutMs: 30_000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    expect(error).toBeInstanceOf(KubectlError);
+    expect(states()).toEqual(['in_progress', 'failure']);
+    const events = await f.store.readRunEvents(await f.store.findRun(f.runs['v1.0.0']!));
+    expect(events.map((e) => e.event)).toEqual([
+      expect.objectContaining({ kind: 'deploy', outcome: 'failed', version: 'v1.0.0' }),
+    ]);
+    // The lock was released: the next deploy is not refused as concurrent.
+    expect(f.api.list('coordination.k8s.io/v1', 'Lease', 'default')).toEqual([]);
   });
 
   it('deploys anyway, with a note, when the token cannot write deployments', async () => {

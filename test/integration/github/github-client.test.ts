@@ -241,5 +241,19 @@ describe('base URL', () => {
     expect(() => resolveApiUrl(undefined, { GITHUB_API_URL: 'file:///etc/passwd' })).toThrow(
       "Invalid GitHub API URL 'file:///etc/passwd'.",
     );
+    // Credentials never reach the message, whichever check refuses the URL.
+    for (const bad of ['ftp://me:s3cret-pass@example.com', 'https://me:s3cret-pass@example.com']) {
+      let error: unknown;
+      try {
+        resolveApiUrl(bad, {});
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(InvalidApiUrlError);
+      expect((error as InvalidApiUrlError).message).toBe(
+        "Invalid GitHub API URL '" + bad.replace('s3cret-pass', '***') + "'.",
+      );
+      expect((error as InvalidApiUrlError).value).not.toContain('s3cret');
+    }
   });
 });

@@ -55,6 +55,17 @@ describe('initRepository', () => {
     expect(git(repo, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
   });
 
+  it.each(['null', 'true', '1.0'])(
+    'writes a ghml.yml that loads for the experiment name %s, which YAML would not read as a name',
+    async (experiment) => {
+      const repo = makeRepo();
+      await initRepository({ cwd: repo, ...defaults, experiment });
+      const config = await loadConfig(repo);
+      expect(config.defaultExperiment).toBe(experiment);
+      expect(Object.keys(config.experiments)).toEqual([experiment]);
+    },
+  );
+
   it('is idempotent: a second run changes nothing', async () => {
     const repo = makeRepo();
     const first = await initRepository({ cwd: repo, ...defaults });

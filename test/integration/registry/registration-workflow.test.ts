@@ -25,6 +25,7 @@ import {
   NoRunForModelError,
   ReleasePublishError,
 } from '../../../src/registry/release-errors.js';
+import { RegistryRuleError } from '../../../src/registry/registry-errors.js';
 import { versionsFromRunEvents } from '../../../src/registry/registry-provenance.js';
 import { parseTagMessage } from '../../../src/registry/tag-message.js';
 import type { RunStatus } from '../../../src/tracking/run-record.js';
@@ -406,6 +407,21 @@ describe('adoption of tags made on GitHub', () => {
     expect(error).toBeInstanceOf(NoRunForModelError);
     expect((error as Error).message).toContain(`commit ${other.slice(0, 12)} has no FINISHED run`);
     expect(tagType(s.dir, 'iris@v2.0.0')).toBe('commit');
+  });
+
+  it('refuses --adopt of a lightweight tag that names a tree, not a commit, and changes nothing', async () => {
+    const s = await setup();
+    await s.addRun();
+    const tree = git(s.dir, 'rev-parse', 'HEAD^{tree}');
+    git(s.dir, 'tag', 'iris@v3.0.0', tree);
+    const error = await rejection(adoptTag(s.context(), 'iris@v3.0.0'));
+
+    expect(error).toBeInstanceOf(RegistryRuleError);
+    expect((error as RegistryRuleError).message).toBe(
+      "Tag 'iris@v3.0.0' does not point at a commit.",
+    );
+    expect(git(s.dir, 'rev-parse', 'refs/tags/iris@v3.0.0')).toBe(tree);
+    expect(gh.state.releasesOf({ owner, repo })).toEqual([]);
   });
 
   it('adopts a release published in the web UI: annotated tag, assets and card on that release', async () => {
