@@ -42,9 +42,10 @@ export function assetName(fileName: string): string {
   return base.replace(/[^A-Za-z0-9._+-]/g, '.').replace(/^\.+|\.+$/g, '');
 }
 
-/** True for a name safe to create in a download folder: no separators, not '.' or '..'. */
+/** True for a name safe to create in a download folder: no separators, no leading dot. */
 export function isSafeFileName(name: string): boolean {
-  return /^[A-Za-z0-9._+-]{1,255}$/.test(name) && name !== '.' && name !== '..';
+  // A tampered tag message must not make `model get` write a dotfile.
+  return /^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,254}$/.test(name);
 }
 
 export function sha256Hex(data: Buffer): string {
