@@ -4,7 +4,7 @@
  */
 import type { GitRunner } from '../git/git-runner.js';
 import type { MetricPoint, RunRecord } from '../tracking/run-record.js';
-import { commitDir } from '../tracking/run-path.js';
+import { commitDir, isExperimentName } from '../tracking/run-path.js';
 import type { RunLocation, TrackingStore } from '../tracking/tracking-store.js';
 import { RunNotFoundError } from '../tracking/tracking-errors.js';
 import type { RunSource } from './run-source.js';
@@ -66,6 +66,7 @@ export class TrackingRunSource implements RunSource {
   private async experiments(tip: string): Promise<string[]> {
     const result = await this.git.tryExec(['ls-tree', '--name-only', `${tip}:runs`]);
     if (result.exitCode !== 0) return [];
-    return result.stdout.split('\n').filter((name) => name !== '');
+    // Only folders named like experiments: anything else under runs/ is not ghml's to read.
+    return result.stdout.split('\n').filter(isExperimentName);
   }
 }

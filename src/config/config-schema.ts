@@ -58,7 +58,8 @@ const MAX_TEXT = 1000;
 
 const A_MAPPING = 'a mapping (key: value lines)';
 const NAME_FIXES = {
-  experiment: "use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit",
+  experiment:
+    "use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit and not ending in '.lock'",
   metric: "use 1-250 letters, digits, spaces, '_', '.', '-' or '/'",
   model: "use letters, digits, '-', '_' or '/', starting and ending with a letter or digit",
   stage: "use letters, digits, '-' or '_', starting and ending with a letter or digit",

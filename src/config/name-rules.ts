@@ -3,8 +3,11 @@
  * arguments, so they are checked before anything uses them.
  */
 
-/** Experiment names are path segments on the tracking branch. */
-export const EXPERIMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/**
+ * Experiment names are path segments on the tracking branch; the tracking writer also refuses
+ * a '.lock' ending (src/tracking/run-path.ts), so the config does too.
+ */
+export const EXPERIMENT_NAME = /^(?!.*\.lock$)[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** Model names, as in GTO's tag grammar. */
 export const MODEL_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9\-/_]*[a-zA-Z0-9])?$/;
 /** Stage names: the model grammar without '/'. */

@@ -88,3 +88,43 @@ export function execGitRaw(
     }
   });
 }
+
+/** A long-lived git process (see `startBatchGit`). */
+export interface BatchGit {
+  child: ChildProcess;
+  /** Settles when the process has ended (or could not start); never rejects. */
+  exited: Promise<void>;
+}
+
+/**
+ * Starts a long-lived plumbing process (cat-file --batch, mktree --batch): stdout goes to
+ * `onStdout`, stderr is kept for the error, and `onEnd` gets a GitCommandError once the
+ * process ends or fails to start. Pending requests are the caller's to reject there.
+ */
+export function startBatchGit(
+  cwd: string,
+  args: readonly string[],
+  baseEnv: NodeJS.ProcessEnv,
+  onStdout: (chunk: Buffer) => void,
+  onEnd: (error: GitCommandError) => void,
+): BatchGit {
+  const child = spawnGit(cwd, args, baseEnv);
+  let stderr = '';
+  child.stdout?.on('data', onStdout);
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  // Writes after git exited (EPIPE) surface through onEnd, not as unhandled errors.
+  child.stdin?.on('error', () => undefined);
+  const exited = new Promise<void>((resolve) => {
+    child.on('error', (error) => {
+      onEnd(new GitCommandError(args, null, error.message, { cause: error }));
+      resolve();
+    });
+    child.on('close', (code) => {
+      onEnd(new GitCommandError(args, code, stderr || `git ${args[0] ?? ''} exited early`));
+      resolve();
+    });
+  });
+  return { child, exited };
+}

@@ -16,6 +16,7 @@ import {
   NotARepositoryError,
 } from './git-errors.js';
 import { execGitRaw } from './git-exec.js';
+import { IDENTITY_MISSING } from './fallback-identity.js';
 import { openObjectReader, type ObjectReader } from './object-reader.js';
 import { openTreeWriter, type TreeWriter } from './tree-writer.js';
 import { parseLsTree, type TreeEntry } from './tree-entry.js';
@@ -65,6 +66,12 @@ export interface Git extends GitRunner {
   isShallow(): Promise<boolean>;
   /** True when objects may be missing locally and fetched on demand (a partial clone). */
   isPartialClone(): Promise<boolean>;
+  /**
+   * The remote missing objects are fetched from in a partial clone, or undefined in a full
+   * clone. `git clone --filter` marks it with `remote.<name>.promisor`, a filtered fetch into
+   * a full clone with `extensions.partialClone`: both count.
+   */
+  promisorRemote(): Promise<string | undefined>;
   /** True when `ancestor` is reachable from `descendant` (false when either is unknown). */
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   /**
@@ -110,7 +117,6 @@ export interface CreateGitOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const IDENTITY_MISSING = /Please tell me who you are|unable to auto-detect email|empty ident name/i;
 const REF_MOVED =
   /cannot lock ref|is at [0-9a-f]+ but expected|reference already exists|File exists/i;
 
@@ -220,7 +226,23 @@ class GitDoor implements Git {
   }
 
   async isPartialClone(): Promise<boolean> {
-    return (await this.tryConfig('extensions.partialClone')) !== undefined;
+    return (await this.promisorRemote()) !== undefined;
+  }
+
+  async promisorRemote(): Promise<string | undefined> {
+    const extension = await this.tryConfig('extensions.partialClone');
+    if (extension !== undefined) return extension;
+    const result = await this.tryExec([
+      'config',
+      '--type=bool',
+      '--get-regexp',
+      '^remote\\..+\\.promisor$',
+    ]);
+    for (const line of result.stdout.split('\n')) {
+      const match = /^remote\.(.+)\.promisor true$/.exec(line);
+      if (match?.[1]) return match[1];
+    }
+    return undefined;
   }
 
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {

@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { GitCommandError, InvalidGitArgumentError } from './git-errors.js';
-import { spawnGit } from './git-exec.js';
+import { startBatchGit } from './git-exec.js';
 import { parseTreeObject, type TreeEntry } from './tree-entry.js';
 
 export type GitObjectType = 'blob' | 'tree' | 'commit' | 'tag';
@@ -52,28 +52,20 @@ class BatchObjectReader implements ObjectReader {
   private flushScheduled = false;
   private headerParts: Buffer[] = [];
   private body: Body | undefined;
-  private stderr = '';
   private failure: Error | undefined;
   private closed = false;
   private readonly exited: Promise<void>;
 
   constructor(cwd: string, env: NodeJS.ProcessEnv) {
-    this.child = spawnGit(cwd, ARGS, env);
-    this.child.stdout?.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.child.stderr?.on('data', (chunk: Buffer) => {
-      this.stderr += chunk.toString('utf8');
-    });
-    this.child.stdin?.on('error', () => undefined);
-    this.exited = new Promise((resolve) => {
-      this.child.on('error', (error) => {
-        this.fail(new GitCommandError(ARGS, null, error.message, { cause: error }));
-        resolve();
-      });
-      this.child.on('close', (code) => {
-        this.fail(new GitCommandError(ARGS, code, this.stderr || 'cat-file exited early'));
-        resolve();
-      });
-    });
+    const batch = startBatchGit(
+      cwd,
+      ARGS,
+      env,
+      (chunk) => this.onData(chunk),
+      (error) => this.fail(error),
+    );
+    this.child = batch.child;
+    this.exited = batch.exited;
   }
 
   readObject(spec: string): Promise<GitObject | undefined> {

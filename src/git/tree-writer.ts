@@ -4,8 +4,8 @@
  * not fetched: checking them would download them one by one.
  */
 import type { ChildProcess } from 'node:child_process';
-import { GitCommandError, InvalidGitArgumentError } from './git-errors.js';
-import { spawnGit } from './git-exec.js';
+import { InvalidGitArgumentError } from './git-errors.js';
+import { startBatchGit } from './git-exec.js';
 import { assertEntryName, type TreeEntry } from './tree-entry.js';
 
 export interface TreeWriter {
@@ -20,29 +20,21 @@ class BatchTreeWriter implements TreeWriter {
   private readonly child: ChildProcess;
   private readonly queue: Array<{ resolve(oid: string): void; reject(error: Error): void }> = [];
   private partial = '';
-  private stderr = '';
   private failure: Error | undefined;
   private closed = false;
   private readonly exited: Promise<void>;
 
   constructor(cwd: string, env: NodeJS.ProcessEnv) {
-    this.child = spawnGit(cwd, ARGS, env);
-    this.child.stdout?.setEncoding('utf8');
-    this.child.stdout?.on('data', (text: string) => this.onData(text));
-    this.child.stderr?.on('data', (chunk: Buffer) => {
-      this.stderr += chunk.toString('utf8');
-    });
-    this.child.stdin?.on('error', () => undefined);
-    this.exited = new Promise((resolve) => {
-      this.child.on('error', (error) => {
-        this.fail(new GitCommandError(ARGS, null, error.message, { cause: error }));
-        resolve();
-      });
-      this.child.on('close', (code) => {
-        this.fail(new GitCommandError(ARGS, code, this.stderr || 'mktree exited early'));
-        resolve();
-      });
-    });
+    const batch = startBatchGit(
+      cwd,
+      ARGS,
+      env,
+      // mktree prints only hex oids and newlines, so a chunk never splits a character.
+      (chunk) => this.onData(chunk.toString('latin1')),
+      (error) => this.fail(error),
+    );
+    this.child = batch.child;
+    this.exited = batch.exited;
   }
 
   write(entries: readonly TreeEntry[]): Promise<string> {

@@ -15,12 +15,6 @@ export interface ActionsEnvironment {
   eventName: string;
 }
 
-interface PullRequestPayload {
-  number?: number;
-  head?: { sha?: string; ref?: string };
-  base?: { sha?: string; ref?: string };
-}
-
 function readEventPayload(path: string | undefined): Record<string, unknown> {
   if (!path) return {};
   try {
@@ -49,6 +43,15 @@ function parseMatrix(raw: string | undefined): Record<string, string> | undefine
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
+/** The payload as it may be: every field is checked before use (a bad one would make the run unwritable). */
+interface PullRequestPayload {
+  number?: unknown;
+  head?: { sha?: unknown; ref?: unknown } | null;
+  base?: { sha?: unknown; ref?: unknown } | null;
+}
+
+const isSha = (value: unknown): value is string => typeof value === 'string' && SHA.test(value);
+
 /**
  * Reads the Actions context when `GITHUB_ACTIONS=true`; returns null elsewhere. The matrix
  * comes from `GHML_MATRIX` (set it to `${{ toJSON(matrix) }}`), since the runner does not
@@ -58,7 +61,8 @@ export function readActionsEnvironment(env: NodeJS.ProcessEnv): ActionsEnvironme
   if (env.GITHUB_ACTIONS !== 'true') return null;
   const eventName = env.GITHUB_EVENT_NAME ?? '';
   const payload = readEventPayload(env.GITHUB_EVENT_PATH);
-  const pr = (payload.pull_request ?? undefined) as PullRequestPayload | undefined;
+  const raw = payload.pull_request;
+  const pr = raw !== null && typeof raw === 'object' ? (raw as PullRequestPayload) : undefined;
   const context: RunGithubContext = {
     repository: env.GITHUB_REPOSITORY ?? '',
     serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
@@ -67,17 +71,20 @@ export function readActionsEnvironment(env: NodeJS.ProcessEnv): ActionsEnvironme
     runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
     job: env.GITHUB_JOB ?? '',
   };
-  if (pr && typeof pr.number === 'number') context.prNumber = pr.number;
-  if (pr?.base?.sha && SHA.test(pr.base.sha)) context.prBaseSha = pr.base.sha;
+  if (pr && Number.isSafeInteger(pr.number) && (pr.number as number) > 0)
+    context.prNumber = pr.number as number;
+  if (isSha(pr?.base?.sha)) context.prBaseSha = pr.base.sha;
   const matrix = parseMatrix(env.GHML_MATRIX);
   if (matrix) context.matrix = matrix;
 
-  const headSha = pr?.head?.sha && SHA.test(pr.head.sha) ? pr.head.sha : null;
+  const headSha = isSha(pr?.head?.sha) ? pr.head.sha : null;
+  const headRef = typeof pr?.head?.ref === 'string' ? pr.head.ref : undefined;
   const refName = env.GITHUB_REF_TYPE === 'branch' ? (env.GITHUB_REF_NAME ?? null) : null;
   return {
     context,
     sourceCommit: headSha,
-    sourceBranch: pr?.head?.ref ?? env.GITHUB_HEAD_REF ?? refName,
+    // GITHUB_HEAD_REF is set but empty on push events.
+    sourceBranch: headRef ?? (env.GITHUB_HEAD_REF || refName),
     eventName,
   };
 }

@@ -22,6 +22,8 @@ export interface MetricsFileResult {
 
 const MAX_DEPTH = 32;
 const MAX_ENTRIES = 10_000;
+/** Nodes visited at most: aliases can make a small file expand to billions of skipped entries. */
+const MAX_VISITS = 100_000;
 
 /**
  * Reads a metrics file. Returns undefined when it does not exist. Throws SourceFileError
@@ -57,8 +59,10 @@ export async function readMetricsFile(
     );
   }
 
+  let visits = 0;
   const visit = (node: unknown, key: string, depth: number): void => {
-    if (metrics.size >= MAX_ENTRIES) return;
+    if (metrics.size >= MAX_ENTRIES || visits >= MAX_VISITS) return;
+    visits += 1;
     const n = isAlias(node) ? node.resolve(doc) : node;
     if (isMap(n) && depth < MAX_DEPTH) {
       for (const pair of n.items) {
@@ -89,5 +93,11 @@ export async function readMetricsFile(
     metrics.set(key, value);
   };
   visit(root, '', 0);
+  if (visits >= MAX_VISITS) {
+    warnings.push({
+      source: displayName,
+      message: `more than ${MAX_VISITS} entries (aliases expand to too many); the rest were skipped`,
+    });
+  }
   return { metrics, warnings };
 }

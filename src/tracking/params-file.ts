@@ -18,6 +18,8 @@ export interface ParamsFileResult {
 /** Deeper nesting or more entries than this is certainly not a params file (or an alias bomb). */
 const MAX_DEPTH = 32;
 const MAX_ENTRIES = 10_000;
+/** Nodes visited at most: aliases can make a small file expand to billions of skipped entries. */
+const MAX_VISITS = 100_000;
 
 /**
  * Reads a params file. Returns undefined when it does not exist. Throws SourceFileError
@@ -52,8 +54,10 @@ export function flattenParams(loaded: LoadedYaml, file: string): ParamsFileResul
     );
   };
 
+  let visits = 0;
   const visit = (node: unknown, key: string, depth: number): void => {
-    if (params.size >= MAX_ENTRIES) return;
+    if (params.size >= MAX_ENTRIES || visits >= MAX_VISITS) return;
+    visits += 1;
     const resolved = resolve(node, doc);
     if (isMap(resolved) && depth < MAX_DEPTH) {
       if (resolved.items.length === 0 && key !== '') {
@@ -72,7 +76,15 @@ export function flattenParams(loaded: LoadedYaml, file: string): ParamsFileResul
       return;
     }
     if (isSeq(resolved) || isMap(resolved)) {
-      add(key, JSON.stringify(resolved.toJS(doc, { maxAliasCount: 100 })), resolved);
+      let json: string;
+      try {
+        json = JSON.stringify(resolved.toJS(doc, { maxAliasCount: 100 }));
+      } catch {
+        // yaml refuses to expand too many aliases (a resource exhaustion guard).
+        warn(resolved, `param '${key}' uses too many aliases (*name); skipped`);
+        return;
+      }
+      add(key, json, resolved);
       return;
     }
     if (isScalar(resolved)) {
@@ -110,6 +122,11 @@ export function flattenParams(loaded: LoadedYaml, file: string): ParamsFileResul
     warnings.push({
       source: file,
       message: `more than ${MAX_ENTRIES} params; the rest were skipped`,
+    });
+  } else if (visits >= MAX_VISITS) {
+    warnings.push({
+      source: file,
+      message: `more than ${MAX_VISITS} entries (aliases expand to too many); the rest were skipped`,
     });
   }
   return { params: Object.fromEntries(params), warnings };

@@ -6,6 +6,7 @@
  */
 import type { Git } from '../git/git.js';
 import type { ObjectReader } from '../git/object-reader.js';
+import { fetchMissingBlobs } from './branch-prefetch.js';
 
 /** Fetches the missing run.json blobs of the run folders `trees`; returns how many. */
 export async function prefetchRunRecords(
@@ -14,7 +15,7 @@ export async function prefetchRunRecords(
   trees: readonly string[],
 ): Promise<number> {
   if (trees.length === 0) return 0;
-  const promisor = await git.tryConfig('extensions.partialClone');
+  const promisor = await git.promisorRemote();
   if (promisor === undefined) return 0;
   // Trees are always local in a blobless clone, so this reads without fetching.
   const listings = await Promise.all(trees.map((tree) => reader.readTree(tree)));
@@ -23,29 +24,5 @@ export async function prefetchRunRecords(
     for (const entry of entries ?? [])
       if (entry.name === 'run.json' && entry.type === 'blob') wanted.add(entry.oid);
   }
-  if (wanted.size === 0) return 0;
-  const walk = await git.exec(['rev-list', '--objects', '--missing=print', '--stdin'], {
-    input: `${trees.join('\n')}\n`,
-  });
-  const missing: string[] = [];
-  for (const line of walk.split('\n')) {
-    const oid = line.startsWith('?') ? line.slice(1).trim() : '';
-    if (wanted.has(oid)) missing.push(oid);
-  }
-  if (missing.length === 0) return 0;
-  await git.exec(
-    [
-      '-c',
-      'fetch.negotiationAlgorithm=noop',
-      'fetch',
-      promisor,
-      '--no-tags',
-      '--no-write-fetch-head',
-      '--recurse-submodules=no',
-      '--filter=blob:none',
-      '--stdin',
-    ],
-    { input: `${missing.join('\n')}\n` },
-  );
-  return missing.length;
+  return fetchMissingBlobs(git, promisor, trees, wanted);
 }

@@ -10,6 +10,8 @@
  * Timestamps: integer milliseconds since the epoch, >= 0.
  */
 import { InvalidNameError, InvalidValueError, quote, type NameKind } from './ingest-errors.js';
+import { decodeNumber } from './run-record.js';
+import { isExperimentName } from './run-path.js';
 
 export const RUN_LIMITS = {
   maxKeyLength: 250,
@@ -19,7 +21,6 @@ export const RUN_LIMITS = {
 } as const;
 
 const KEY_CHARS = /^[A-Za-z0-9_.\- /]{1,250}$/;
-const EXPERIMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const KEY_HINT = "use letters, digits, '_', '-', '.', ' ' and '/' between non-empty segments";
 
 /**
@@ -52,14 +53,19 @@ export function validateKey(key: string, kind: NameKind = 'key'): string {
   return key;
 }
 
-/** Throws unless `name` can be an experiment name (it becomes a path segment). */
+/**
+ * Throws unless `name` can be an experiment name (it becomes a path segment). The rule is the
+ * branch writer's (run-path.ts), so a name accepted here is never refused after training.
+ */
 export function validateExperimentName(name: string): string {
-  if (!EXPERIMENT_NAME.test(name)) {
+  if (!isExperimentName(name)) {
     throw new InvalidNameError(
       'experiment name',
       name,
-      'must match [A-Za-z0-9][A-Za-z0-9._-]{0,99}',
-      "start with a letter or digit, then use letters, digits, '.', '_' or '-' (at most 100)",
+      name.endsWith('.lock')
+        ? "must not end in '.lock'"
+        : 'must match [A-Za-z0-9][A-Za-z0-9._-]{0,99}',
+      "start with a letter or digit, then use letters, digits, '.', '_' or '-' (at most 100), and do not end in '.lock'",
     );
   }
   return name;
@@ -94,10 +100,8 @@ function checkLength(kind: string, key: string, value: string, max: number): str
  * "Infinity", "-Infinity" that format 1 stores non-finite numbers as.
  */
 export function validateMetricValue(key: string, value: unknown): number {
-  if (typeof value === 'number') return value;
-  if (value === 'NaN') return Number.NaN;
-  if (value === 'Infinity') return Number.POSITIVE_INFINITY;
-  if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
+  const decoded = decodeNumber(value);
+  if (decoded !== undefined) return decoded;
   throw new InvalidValueError(
     `metric ${quote(key)} value must be a number, got ${describe(value)}.`,
     key,

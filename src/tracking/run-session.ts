@@ -228,19 +228,34 @@ export async function runAndRecord(
   });
   for (const warning of ingested.warnings) context.log(`ghml: warning: ${formatWarning(warning)}`);
 
+  return recordRun(git, config, folder, ingested, {
+    push: settings.push,
+    log: context.log,
+    exitStatus: shellExitStatus(outcome),
+  });
+}
+
+/** Writes the run, pushes it when asked (never throws for a push), then drops its open folder. */
+async function recordRun(
+  git: Git,
+  config: GhmlConfig,
+  folder: string,
+  ingested: IngestedRun,
+  options: { push: boolean; log: (message: string) => void; exitStatus: number },
+): Promise<RunSessionResult> {
   const store = openTrackingStore(git, config.tracking);
   const { pushed, pushProblem } = await storeRun(
     store,
     git,
     config,
     ingested,
-    settings.push,
-    context.log,
+    options.push,
+    options.log,
   );
   await discardOpenRun(folder, ingested);
   return {
     record: ingested.record,
-    exitStatus: shellExitStatus(outcome),
+    exitStatus: options.exitStatus,
     warnings: ingested.warnings,
     pushed,
     pushProblem,
@@ -310,21 +325,9 @@ export async function recordAbandonedRun(
     exitCode: null,
     endTime: Date.now(),
   });
-  const store = openTrackingStore(git, config.tracking);
-  const { pushed, pushProblem } = await storeRun(
-    store,
-    git,
-    config,
-    ingested,
-    options.push,
-    options.log,
-  );
-  await discardOpenRun(folder, ingested);
-  return {
-    record: ingested.record,
+  return recordRun(git, config, folder, ingested, {
+    push: options.push,
+    log: options.log,
     exitStatus: 1,
-    warnings: ingested.warnings,
-    pushed,
-    pushProblem,
-  };
+  });
 }

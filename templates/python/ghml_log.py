@@ -115,53 +115,40 @@ class _Logger:
 
     # -- writing --------------------------------------------------------------------------
 
-    def append(self, line, now):
+    def locked(self, work):
+        """Runs ``work()`` under the lock; a SIGTERM that arrived meanwhile is handled after."""
         main = threading.get_ident() == self.main_ident
         if main:
             self.in_main = True
         self.lock.acquire()
         try:
+            work()
+        finally:
+            self.lock.release()
+            if main:
+                self.in_main = False
+                if self.term_pending:
+                    self.terminate()
+
+    def append(self, line, now):
+        def work():
             self.buf.append(line)
             self.size += len(line)
             if self.size >= _FLUSH_BYTES or now - self.last_flush >= _FLUSH_SECONDS:
                 self.flush_locked(now)
-        finally:
-            self.lock.release()
-            if main:
-                self.in_main = False
-                if self.term_pending:
-                    self.terminate()
+
+        self.locked(work)
 
     def add_point(self, point, now):
-        main = threading.get_ident() == self.main_ident
-        if main:
-            self.in_main = True
-        self.lock.acquire()
-        try:
-            points = self.points
-            points.append(point)
-            if len(points) >= _FLUSH_POINTS or now - self.last_flush >= _FLUSH_SECONDS:
+        def work():
+            self.points.append(point)
+            if len(self.points) >= _FLUSH_POINTS or now - self.last_flush >= _FLUSH_SECONDS:
                 self.flush_locked(now)
-        finally:
-            self.lock.release()
-            if main:
-                self.in_main = False
-                if self.term_pending:
-                    self.terminate()
+
+        self.locked(work)
 
     def flush(self):
-        main = threading.get_ident() == self.main_ident
-        if main:
-            self.in_main = True
-        self.lock.acquire()
-        try:
-            self.flush_locked(time.time())
-        finally:
-            self.lock.release()
-            if main:
-                self.in_main = False
-                if self.term_pending:
-                    self.terminate()
+        self.locked(lambda: self.flush_locked(time.time()))
 
     def flush_locked(self, now):
         self.last_flush = now
@@ -323,7 +310,7 @@ def log_metric(key, value, step=None, timestamp=None):
         step = _step(key, step)
     now = _now()
     point = (key, value, step, int(now * 1000) if timestamp is None else int(timestamp))
-    # add_point inlined: this is the hot path.
+    # Logger.locked + add_point inlined: this is the hot path (keep the two in step).
     main = get_ident() == lg.main_ident
     if main:
         lg.in_main = True

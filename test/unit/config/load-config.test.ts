@@ -371,6 +371,13 @@ describe('parseConfig errors', () => {
       /letters, digits/,
     ],
     [
+      'experiment name ending in .lock (the tracking branch refuses it)',
+      'default_experiment: iris.lock\n',
+      '1:21',
+      /^default_experiment must be a valid experiment name, got 'iris\.lock'$/,
+      /not ending in '\.lock'/,
+    ],
+    [
       'bad experiment key',
       'experiments:\n  ../up: {}\n',
       '2:3',

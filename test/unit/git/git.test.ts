@@ -165,3 +165,28 @@ describe('Git', () => {
     expect(git(repo, 'log', '-1', '--format=%an <%ae>', oid)).toBe('ghml <ghml@example.com>');
   });
 });
+
+describe('promisorRemote', () => {
+  it('is undefined in a full clone', async () => {
+    const g = await createGit(cloneRepo(makeBareRemote()));
+    expect(await g.promisorRemote()).toBeUndefined();
+    expect(await g.isPartialClone()).toBe(false);
+  });
+
+  it('reads remote.<name>.promisor, as `git clone --filter` writes it', async () => {
+    const repo = makeRepo();
+    git(repo, 'config', 'remote.up.stream.url', 'file:///nowhere');
+    git(repo, 'config', 'remote.up.stream.promisor', 'yes');
+    const g = await createGit(repo);
+    expect(await g.promisorRemote()).toBe('up.stream');
+    expect(await g.isPartialClone()).toBe(true);
+  });
+
+  it('prefers extensions.partialClone, as a filtered fetch writes it', async () => {
+    const repo = makeRepo();
+    git(repo, 'config', 'core.repositoryformatversion', '1');
+    git(repo, 'config', 'extensions.partialClone', 'origin');
+    git(repo, 'config', 'remote.other.promisor', 'true');
+    expect(await (await createGit(repo)).promisorRemote()).toBe('origin');
+  });
+});

@@ -86,3 +86,21 @@ describe('readMetricsFile', () => {
     );
   });
 });
+
+describe('readMetricsFile with alias bombs', () => {
+  it('stops expanding nested aliases whose entries are all skipped, with a warning', async () => {
+    // 10^8 leaves once expanded, none of them a number.
+    const leaves = Array.from({ length: 10 }, (_, j) => `m${j}: text`).join(', ');
+    const lines = [`l0: &l0 {${leaves}}`];
+    for (let i = 1; i < 8; i++) {
+      const refs = Array.from({ length: 10 }, (_, j) => `k${j}: *l${i - 1}`).join(', ');
+      lines.push(`l${i}: &l${i} {${refs}}`);
+    }
+    const path = write('metrics.yaml', `${lines.join('\n')}\n`);
+    const result = await readMetricsFile(path, 'metrics.yaml');
+    expect(result?.metrics.size).toBe(0);
+    expect(result?.warnings.at(-1)?.message).toBe(
+      'more than 100000 entries (aliases expand to too many); the rest were skipped',
+    );
+  });
+});

@@ -122,3 +122,40 @@ describe('readParamsFile', () => {
     ]);
   });
 });
+
+describe('readParamsFile with alias bombs', () => {
+  it('stops expanding nested aliases whose entries are all skipped, with a warning', async () => {
+    // 10^8 leaves once expanded, every one with a key the key rule refuses.
+    const lines = [
+      'l0: &l0 {"bad:1": 1, "bad:2": 2, "bad:3": 3, "bad:4": 4, "bad:5": 5, "bad:6": 6, "bad:7": 7, "bad:8": 8, "bad:9": 9, "bad:10": 10}',
+    ];
+    for (let i = 1; i < 8; i++) {
+      const refs = Array.from({ length: 10 }, (_, j) => `k${j}: *l${i - 1}`).join(', ');
+      lines.push(`l${i}: &l${i} {${refs}}`);
+    }
+    const path = write('params.yaml', `${lines.join('\n')}\nok: 1\n`);
+    const result = await readParamsFile(path, 'params.yaml');
+    expect(result?.params).toEqual({});
+    expect(result?.warnings.at(-1)?.message).toBe(
+      'more than 100000 entries (aliases expand to too many); the rest were skipped',
+    );
+  });
+
+  it('skips a list whose aliases expand too far, keeping the other params', async () => {
+    const lines = ['a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]'];
+    for (let i = 1; i < 6; i++)
+      lines.push(
+        `${'bcdef'[i - 1]}: &${'bcdef'[i - 1]} [${Array(10)
+          .fill(`*${'abcdef'[i - 1]}`)
+          .join(', ')}]`,
+      );
+    lines.push('lr: 0.1');
+    const path = write('params.yaml', `${lines.join('\n')}\n`);
+    const result = await readParamsFile(path, 'params.yaml');
+    expect(result?.params['lr']).toBe('0.1');
+    expect(result?.params['f']).toBeUndefined();
+    expect(result?.warnings.map((w) => w.message)).toContain(
+      "param 'f' uses too many aliases (*name); skipped",
+    );
+  });
+});

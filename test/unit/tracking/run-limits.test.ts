@@ -64,6 +64,11 @@ describe('experiment names', () => {
     expect(error).toBeInstanceOf(InvalidNameError);
     expect(error.message).toContain('[A-Za-z0-9][A-Za-z0-9._-]{0,99}');
   });
+  it('rejects a name ending in .lock, which the tracking branch writer refuses', () => {
+    const error = captureError(() => validateExperimentName('iris.lock'));
+    expect(error).toBeInstanceOf(InvalidNameError);
+    expect(error.message).toContain("must not end in '.lock'");
+  });
 });
 
 describe('value lengths', () => {
