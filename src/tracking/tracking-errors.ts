@@ -29,7 +29,10 @@ export class InvalidRunDataError extends GhmlError {
 export class InvalidNameError extends UsageError {
   readonly value: string;
   constructor(what: string, value: string, rule: string) {
-    super(`invalid ${what} '${value}': ${rule}`, { hint: `choose a ${what} that ${rule}` });
+    const article = /^[aeiou]/i.test(what) ? 'an' : 'a';
+    super(`invalid ${what} '${value}': ${rule}`, {
+      hint: `choose ${article} ${what} that ${rule}`,
+    });
     this.name = 'InvalidNameError';
     this.value = value;
   }
