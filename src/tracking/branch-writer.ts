@@ -6,6 +6,7 @@
  * unique, so this never conflicts). Killed at any point, the branch still points at a
  * complete commit: objects are written before the ref moves, and the ref moves atomically.
  */
+import { fallbackIdentity } from '../git/fallback-identity.js';
 import { ulid } from 'ulid';
 import type { Git, GitIdentity } from '../git/git.js';
 import type { ObjectReader } from '../git/object-reader.js';
@@ -54,10 +55,7 @@ export interface WriteResult {
 }
 
 /** Commits made without a configured user.name/email (fresh CI runners) use this identity. */
-export const FALLBACK_IDENTITY: GitIdentity = {
-  name: 'ghml',
-  email: 'ghml@users.noreply.github.com',
-};
+export const FALLBACK_IDENTITY: GitIdentity = fallbackIdentity({});
 
 /** Trailers that tell the push protocol what a commit added. */
 export const RUN_TRAILER = 'Ghml-Run';

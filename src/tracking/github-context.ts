@@ -3,7 +3,7 @@
  * In a pull_request workflow `actions/checkout` checks out the PR *merge* commit, so the
  * commit a run trained on is the PR head sha from the payload, never GITHUB_SHA.
  */
-import { readFileSync } from 'node:fs';
+import { isSha, readEventPayload } from './pull-request-event.js';
 import type { RunGithubContext } from './run-record.js';
 
 export interface ActionsEnvironment {
@@ -13,16 +13,6 @@ export interface ActionsEnvironment {
   /** Branch to record (the PR head branch on PR events). */
   sourceBranch: string | null;
   eventName: string;
-}
-
-function readEventPayload(path: string | undefined): Record<string, unknown> {
-  if (!path) return {};
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }
 
 function parseMatrix(raw: string | undefined): Record<string, string> | undefined {
@@ -41,16 +31,12 @@ function parseMatrix(raw: string | undefined): Record<string, string> | undefine
   return Object.keys(matrix).length > 0 ? matrix : undefined;
 }
 
-const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
-
 /** The payload as it may be: every field is checked before use (a bad one would make the run unwritable). */
 interface PullRequestPayload {
   number?: unknown;
   head?: { sha?: unknown; ref?: unknown } | null;
   base?: { sha?: unknown; ref?: unknown } | null;
 }
-
-const isSha = (value: unknown): value is string => typeof value === 'string' && SHA.test(value);
 
 /**
  * Reads the Actions context when `GITHUB_ACTIONS=true`; returns null elsewhere. The matrix
@@ -60,7 +46,7 @@ const isSha = (value: unknown): value is string => typeof value === 'string' && 
 export function readActionsEnvironment(env: NodeJS.ProcessEnv): ActionsEnvironment | null {
   if (env.GITHUB_ACTIONS !== 'true') return null;
   const eventName = env.GITHUB_EVENT_NAME ?? '';
-  const payload = readEventPayload(env.GITHUB_EVENT_PATH);
+  const payload = readEventPayload(env);
   const raw = payload.pull_request;
   const pr = raw !== null && typeof raw === 'object' ? (raw as PullRequestPayload) : undefined;
   const context: RunGithubContext = {

@@ -17,6 +17,22 @@ export interface PullRequestEvent {
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
+/** A full sha (SHA-1 or SHA-256), as payload values must be before ghml uses them. */
+export const isSha = (value: unknown): value is string =>
+  typeof value === 'string' && SHA.test(value);
+
+/** The webhook payload at GITHUB_EVENT_PATH; {} when unset, unreadable or not an object. */
+export function readEventPayload(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const path = env.GITHUB_EVENT_PATH;
+  if (!path) return {};
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 interface PayloadShape {
   pull_request?: {
     number?: unknown;
@@ -31,8 +47,7 @@ export function parsePullRequestEvent(payload: unknown): PullRequestEvent | unde
     return undefined;
   const baseSha = pr.base?.sha;
   const headSha = pr.head?.sha;
-  if (typeof baseSha !== 'string' || !SHA.test(baseSha)) return undefined;
-  if (typeof headSha !== 'string' || !SHA.test(headSha)) return undefined;
+  if (!isSha(baseSha) || !isSha(headSha)) return undefined;
   const baseRepo = pr.base?.repo?.full_name;
   const headRepo = pr.head?.repo?.full_name;
   return {
@@ -47,11 +62,5 @@ export function parsePullRequestEvent(payload: unknown): PullRequestEvent | unde
 
 /** Reads GITHUB_EVENT_PATH; undefined when unset, unreadable or not a PR event. */
 export function readPullRequestEvent(env: NodeJS.ProcessEnv): PullRequestEvent | undefined {
-  const path = env.GITHUB_EVENT_PATH;
-  if (!path) return undefined;
-  try {
-    return parsePullRequestEvent(JSON.parse(readFileSync(path, 'utf8')));
-  } catch {
-    return undefined;
-  }
+  return parsePullRequestEvent(readEventPayload(env));
 }

@@ -120,8 +120,9 @@ describe('a cancelled job', () => {
   const TRAIN =
     "python -c \"import ghml_log, time; ghml_log.log_metric('loss', 0.5, step=1); ghml_log.flush(); print('training started', flush=True); time.sleep(120)\"";
 
-  it('records the run as KILLED in the post step when the main step is SIGKILLed mid-training', async () => {
-    const pr = pushPullRequest(origin, 4, 'cancel-me', { 'notes.txt': 'x\n' });
+  /** Starts the main step of a PR's training job and waits until training has begun. */
+  async function startTraining(number: number, branch: string) {
+    const pr = pushPullRequest(origin, number, branch, { 'notes.txt': `${branch}\n` });
     const ctx = prContext(pr);
     const job = createRunnerJob();
     const workspace = checkout(origin, pr.mergeSha, ctx.ref);
@@ -136,6 +137,11 @@ describe('a cancelled job', () => {
     let seen = '';
     main.child.stdout?.on('data', (chunk: Buffer) => (seen += chunk.toString()));
     await waitFor(() => seen.includes('training started'), 'the training to start');
+    return { pr, ctx, job, workspace, env, main };
+  }
+
+  it('records the run as KILLED in the post step when the main step is SIGKILLed mid-training', async () => {
+    const { pr, ctx, job, workspace, env, main } = await startTraining(4, 'cancel-me');
     // The runner's last resort on cancel: kill the step's whole process tree.
     killProcessTree(main.child.pid as number, 'SIGKILL');
     const killed = await main.result;
@@ -176,21 +182,7 @@ describe('a cancelled job', () => {
   });
 
   it('records the run as KILLED itself on SIGTERM, leaving nothing to the post step', async () => {
-    const pr = pushPullRequest(origin, 5, 'term-me', { 'notes.txt': 'y\n' });
-    const ctx = prContext(pr);
-    const job = createRunnerJob();
-    const workspace = checkout(origin, pr.mergeSha, ctx.ref);
-    const env = setupPython(job);
-    const main = startActionStep({
-      job,
-      workspace,
-      context: ctx,
-      env,
-      inputs: { command: 'run', train: TRAIN },
-    });
-    let seen = '';
-    main.child.stdout?.on('data', (chunk: Buffer) => (seen += chunk.toString()));
-    await waitFor(() => seen.includes('training started'), 'the training to start');
+    const { ctx, job, workspace, env, main } = await startTraining(5, 'term-me');
     main.child.kill('SIGTERM');
     const stopped = await main.result;
     expect(stopped.exitCode).toBe(1);

@@ -22,7 +22,6 @@ const EXAMPLES = join(ROOT, 'examples');
 const IRIS = join(EXAMPLES, 'iris');
 const SKLEARN = join(EXAMPLES, 'iris-sklearn');
 const HELPER_DIR = join(ROOT, 'templates', 'python');
-const HELPER = join(HELPER_DIR, 'ghml_log.py');
 const CONFIG_LOADER = join(ROOT, 'src', 'config', 'load-config.ts');
 
 interface PythonResult {
@@ -339,39 +338,33 @@ describe('examples/iris-sklearn', () => {
 });
 
 describe("the examples' ghml.yml", () => {
-  it.skipIf(!existsSync(CONFIG_LOADER))(
-    'loads with the iris experiment, its thresholds and the iris model',
-    async () => {
-      // Loaded by path so this file type-checks before src/config exists.
-      const { loadConfig } = (await import(pathToFileURL(CONFIG_LOADER).href)) as {
-        loadConfig: (root: string) => Promise<{
-          defaultExperiment: string;
-          experiments: Record<
-            string,
-            { objective: string | null; metrics: Record<string, unknown> }
-          >;
-          registry: { models: Record<string, { path: string[]; experiment: string }> };
-        }>;
-      };
-      for (const folder of [IRIS, SKLEARN]) {
-        const config = await loadConfig(folder);
-        expect(config.defaultExperiment).toBe('iris');
-        const iris = config.experiments.iris;
-        expect(iris?.objective).toBe('accuracy');
-        expect(iris?.metrics.accuracy).toEqual({
-          direction: 'max',
-          threshold: { kind: 'percent', value: 1 },
-          precision: 4,
-        });
-        expect(iris?.metrics.log_loss).toMatchObject({ direction: 'min' });
-        expect(iris?.metrics.f1_macro).toMatchObject({ direction: 'max' });
-        expect(config.registry.models.iris).toMatchObject({
-          path: ['model.pkl'],
-          experiment: 'iris',
-        });
-      }
-    },
-  );
+  it('loads with the iris experiment, its thresholds and the iris model', async () => {
+    // Loaded by path so this file type-checks before src/config exists.
+    const { loadConfig } = (await import(pathToFileURL(CONFIG_LOADER).href)) as {
+      loadConfig: (root: string) => Promise<{
+        defaultExperiment: string;
+        experiments: Record<string, { objective: string | null; metrics: Record<string, unknown> }>;
+        registry: { models: Record<string, { path: string[]; experiment: string }> };
+      }>;
+    };
+    for (const folder of [IRIS, SKLEARN]) {
+      const config = await loadConfig(folder);
+      expect(config.defaultExperiment).toBe('iris');
+      const iris = config.experiments.iris;
+      expect(iris?.objective).toBe('accuracy');
+      expect(iris?.metrics.accuracy).toEqual({
+        direction: 'max',
+        threshold: { kind: 'percent', value: 1 },
+        precision: 4,
+      });
+      expect(iris?.metrics.log_loss).toMatchObject({ direction: 'min' });
+      expect(iris?.metrics.f1_macro).toMatchObject({ direction: 'max' });
+      expect(config.registry.models.iris).toMatchObject({
+        path: ['model.pkl'],
+        experiment: 'iris',
+      });
+    }
+  });
 });
 
 interface LoggedEvents {
@@ -531,11 +524,6 @@ interface IngestRunModule {
 }
 
 describe('examples/iris/train.py through ghml_log', () => {
-  if (!existsSync(HELPER)) {
-    it.skip(`needs ${relative(ROOT, HELPER)}, which is not written yet`, () => {});
-    return;
-  }
-
   it('logs the params, the accuracy series per tree count, the final metrics and the model', () => {
     const dir = copyExample(IRIS);
     const { result, events, artifacts } = trainWithGhmlLog(dir);
@@ -564,50 +552,47 @@ describe('examples/iris/train.py through ghml_log', () => {
   });
 
   const ingestModule = join(ROOT, 'src', 'tracking', 'ingest-run.ts');
-  it.skipIf(!existsSync(ingestModule))(
-    "becomes a run through ghml's ingestion without a warning, even with params written as 0.20 and 5.0",
-    async () => {
-      const dir = copyExample(IRIS);
-      setParams(dir, { n_estimators: '12', max_depth: '5.0', test_size: '0.20' });
-      const { result, events, artifacts } = trainWithGhmlLog(dir);
-      expect(result.status).toBe(0);
+  it("becomes a run through ghml's ingestion without a warning, even with params written as 0.20 and 5.0", async () => {
+    const dir = copyExample(IRIS);
+    setParams(dir, { n_estimators: '12', max_depth: '5.0', test_size: '0.20' });
+    const { result, events, artifacts } = trainWithGhmlLog(dir);
+    expect(result.status).toBe(0);
 
-      // Loaded by path so this file type-checks whatever state src/tracking is in.
-      const { ingestRun } = (await import(pathToFileURL(ingestModule).href)) as IngestRunModule;
-      const run = await ingestRun({
-        run: {
-          id: '01JDQ0Z6Y8K3M4N5P6Q7R8S9T0',
-          experiment: 'iris',
-          status: 'FINISHED',
-          startTime: 1_700_000_000_000,
-          endTime: 1_700_000_001_000,
-          exitCode: 0,
-          source: { commit: 'a'.repeat(40), branch: 'main', dirty: false },
-          github: null,
-        },
-        eventsFile: events,
-        paramsFiles: ['params.yaml'],
-        metricsFiles: ['metrics.json', 'metrics.yaml'],
-        artifactsDir: artifacts,
-        artifactLimits: { maxFileBytes: 1024 * 1024, maxTotalBytes: 10 * 1024 * 1024 },
-        cwd: dir,
-      });
-      expect(run.warnings).toEqual([]);
-      expect(run.record.params).toEqual({
-        n_estimators: '12',
-        max_depth: '5.0',
-        min_samples_split: '2',
-        test_size: '0.20',
-        random_state: '42',
-      });
-      expect(run.record.tags).toMatchObject({ model_type: 'random_forest' });
-      const metrics = readMetrics(dir);
-      expect(run.record.metrics.accuracy).toMatchObject({ value: metrics.accuracy, step: 12 });
-      expect(run.record.metrics.log_loss).toMatchObject({ value: metrics.log_loss, step: 12 });
-      expect(run.record.metrics.f1_macro?.value).toBe(metrics.f1_macro);
-      expect(run.record.artifacts).toEqual([
-        expect.objectContaining({ path: 'model.pkl', stored: true }),
-      ]);
-    },
-  );
+    // Loaded by path so this file type-checks whatever state src/tracking is in.
+    const { ingestRun } = (await import(pathToFileURL(ingestModule).href)) as IngestRunModule;
+    const run = await ingestRun({
+      run: {
+        id: '01JDQ0Z6Y8K3M4N5P6Q7R8S9T0',
+        experiment: 'iris',
+        status: 'FINISHED',
+        startTime: 1_700_000_000_000,
+        endTime: 1_700_000_001_000,
+        exitCode: 0,
+        source: { commit: 'a'.repeat(40), branch: 'main', dirty: false },
+        github: null,
+      },
+      eventsFile: events,
+      paramsFiles: ['params.yaml'],
+      metricsFiles: ['metrics.json', 'metrics.yaml'],
+      artifactsDir: artifacts,
+      artifactLimits: { maxFileBytes: 1024 * 1024, maxTotalBytes: 10 * 1024 * 1024 },
+      cwd: dir,
+    });
+    expect(run.warnings).toEqual([]);
+    expect(run.record.params).toEqual({
+      n_estimators: '12',
+      max_depth: '5.0',
+      min_samples_split: '2',
+      test_size: '0.20',
+      random_state: '42',
+    });
+    expect(run.record.tags).toMatchObject({ model_type: 'random_forest' });
+    const metrics = readMetrics(dir);
+    expect(run.record.metrics.accuracy).toMatchObject({ value: metrics.accuracy, step: 12 });
+    expect(run.record.metrics.log_loss).toMatchObject({ value: metrics.log_loss, step: 12 });
+    expect(run.record.metrics.f1_macro?.value).toBe(metrics.f1_macro);
+    expect(run.record.artifacts).toEqual([
+      expect.objectContaining({ path: 'model.pkl', stored: true }),
+    ]);
+  });
 });
