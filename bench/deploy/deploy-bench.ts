@@ -18,7 +18,7 @@ import { loadConfigFor } from '../../src/config/find-config.js';
 import { planDeploy } from '../../src/deploy/deploy-plan.js';
 import { createGit } from '../../src/git/git.js';
 import { RegistryService } from '../../src/registry/registry-service.js';
-import { formatTagMessage } from '../../src/registry/tag-message.js';
+import { formatTagMessage } from '../../src/registry/tags/tag-message.js';
 
 function flag(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);

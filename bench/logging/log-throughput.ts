@@ -12,10 +12,10 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { formatEvent, readEventFile } from '../../src/tracking/event-file.js';
-import { applyEvent } from '../../src/tracking/ingest-run.js';
-import { WarningList } from '../../src/tracking/ingest-warnings.js';
-import { RunBuilder } from '../../src/tracking/run-builder.js';
+import { formatEvent, readEventFile } from '../../src/tracking/ingest/event-file.js';
+import { applyEvent } from '../../src/tracking/ingest/ingest-run.js';
+import { WarningList } from '../../src/tracking/ingest/ingest-warnings.js';
+import { RunBuilder } from '../../src/tracking/ingest/run-builder.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

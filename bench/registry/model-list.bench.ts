@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readRegistry, readTagRecords } from '../../src/registry/registry-reader.js';
 import { buildRegistryState } from '../../src/registry/registry-state.js';
-import { formatTagMessage } from '../../src/registry/tag-message.js';
+import { formatTagMessage } from '../../src/registry/tags/tag-message.js';
 import { ExecGitRunner } from '../../test/integration/registry/support.js';
 
 const UNRELATED = 10_000;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { monotonicFactory } from 'ulid';
 import type { RunRecord } from '../../src/tracking/run-record.js';
 import { formatMetricLines, formatRunRecord } from '../../src/tracking/run-record-json.js';
-import { runPath } from '../../src/tracking/run-path.js';
+import { runPath } from '../../src/tracking/store/run-path.js';
 
 export const BENCH_ENV = {
   ...process.env,

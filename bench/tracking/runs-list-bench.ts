@@ -18,15 +18,15 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGit } from '../../src/git/git.js';
-import { BranchReader } from '../../src/tracking/branch-reader.js';
+import { BranchReader } from '../../src/tracking/store/branch-reader.js';
 import { openRepository } from '../../src/tracking/repository-context.js';
-import { compileRunFilter, parseRunFilter } from '../../src/tracking/run-filter.js';
-import { parseOrderBy, sortRuns } from '../../src/tracking/run-order.js';
+import { compileRunFilter, parseRunFilter } from '../../src/tracking/query/run-filter.js';
+import { parseOrderBy, sortRuns } from '../../src/tracking/query/run-order.js';
 import {
   parseRunCacheFile,
   parseRunFolderList,
   runCacheDir,
-} from '../../src/tracking/run-summary-cache.js';
+} from '../../src/tracking/store/run-summary-cache.js';
 import {
   BENCH_ENV,
   benchMetrics,

@@ -11,8 +11,8 @@ import { mkdirSync, statSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGit } from '../../src/git/git.js';
 import { formatRunRecord } from '../../src/tracking/run-record-json.js';
-import { runPath } from '../../src/tracking/run-path.js';
-import { openTrackingStore, type TrackingStore } from '../../src/tracking/tracking-store.js';
+import { runPath } from '../../src/tracking/store/run-path.js';
+import { openTrackingStore, type TrackingStore } from '../../src/tracking/store/tracking-store.js';
 import {
   benchDir,
   benchMetrics as metrics,

@@ -5,7 +5,7 @@
  */
 import type { ComparisonResult } from '../compare/compare-result.js';
 import type { MetricDiff } from '../compare/comparison-types.js';
-import { formatDelta, formatPercent, formatValue } from '../report/format-number.js';
+import { formatDelta, formatPercent, formatValue } from '../text/format-number.js';
 
 /** The `verdict` output of `command: compare`. */
 export type ComparisonVerdict = 'regressed' | 'improved' | 'unchanged' | 'no-baseline';

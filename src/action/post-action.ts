@@ -9,7 +9,7 @@ import { readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { decodeTime } from 'ulid';
 import { createGit } from '../git/git.js';
-import { isRunId } from '../tracking/run-path.js';
+import { isRunId } from '../tracking/store/run-path.js';
 import type { RunStatus } from '../tracking/run-record.js';
 import { openRunFolder, recordAbandonedRun } from '../tracking/run-session.js';
 import type { ActionIo } from './action-io.js';

@@ -4,8 +4,8 @@
  * cancelled job (whose main step is killed) still gets its run recorded as KILLED.
  */
 import { writeJobSummary } from '../github/job-summary.js';
-import { escapeMarkdown } from '../report/markdown-escape.js';
-import { formatValue } from '../report/format-number.js';
+import { escapeMarkdown } from '../text/markdown-escape.js';
+import { formatValue } from '../text/format-number.js';
 import { openRepository } from '../tracking/repository-context.js';
 import type { RunRecord } from '../tracking/run-record.js';
 import { runAndRecord } from '../tracking/run-session.js';

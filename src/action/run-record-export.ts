@@ -10,7 +10,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { formatMetricLines, formatRunRecord } from '../tracking/run-record-json.js';
-import type { TrackingStore } from '../tracking/tracking-store.js';
+import type { TrackingStore } from '../tracking/store/tracking-store.js';
 
 export const RUN_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';

@@ -16,8 +16,8 @@ import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GhmlError } from '../errors/ghml-error.js';
-import type { ArtifactFile } from '../tracking/branch-writer.js';
-import { isRunId } from '../tracking/run-path.js';
+import type { ArtifactFile } from '../tracking/store/branch-writer.js';
+import { isRunId } from '../tracking/store/run-path.js';
 import {
   keyProblem,
   validateKey,

@@ -3,7 +3,7 @@
  * cli-progress on an interactive terminal only. In CI, in pipes and in tests every call is a
  * no-op, so logs stay clean and commands need no "if interactive" branches.
  */
-import { formatBytes } from '../report/format-number.js';
+import { formatBytes } from '../text/format-number.js';
 import cliProgress from 'cli-progress';
 
 /** One bar: advance it by a number of units, then stop it. */

@@ -4,8 +4,8 @@
  */
 import type { GitRunner } from '../git/git-runner.js';
 import type { MetricPoint, RunRecord } from '../tracking/run-record.js';
-import { commitDir, isExperimentName } from '../tracking/run-path.js';
-import type { RunLocation, TrackingStore } from '../tracking/tracking-store.js';
+import { commitDir, isExperimentName } from '../tracking/store/run-path.js';
+import type { RunLocation, TrackingStore } from '../tracking/store/tracking-store.js';
 import { RunNotFoundError } from '../tracking/tracking-errors.js';
 import type { RunSource } from './run-source.js';
 

@@ -5,7 +5,7 @@
 
 /**
  * Experiment names are path segments on the tracking branch; the tracking writer also refuses
- * a '.lock' ending (src/tracking/run-path.ts), so the config does too.
+ * a '.lock' ending (src/tracking/store/run-path.ts), so the config does too.
  */
 export const EXPERIMENT_NAME = /^(?!.*\.lock$)[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** Model names, as in GTO's tag grammar. */

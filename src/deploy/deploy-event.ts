@@ -5,7 +5,7 @@
  */
 import { describeError } from '../errors/ghml-error.js';
 import type { RunEvent } from '../tracking/run-record.js';
-import type { TrackingStore } from '../tracking/tracking-store.js';
+import type { TrackingStore } from '../tracking/store/tracking-store.js';
 
 /** The event's fields (format 1: `kind` and `at` plus free fields). */
 export interface DeployEvent extends RunEvent {

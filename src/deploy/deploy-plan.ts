@@ -12,9 +12,9 @@ import {
   StageNotAllowedError,
 } from '../registry/registry-errors.js';
 import type { ModelState, RegistryState } from '../registry/registry-state.js';
-import { assertModelName, assertStageName } from '../registry/model-name.js';
-import { parseSemVer } from '../registry/semver.js';
-import type { TagArtifact } from '../registry/tag-message.js';
+import { assertModelName, assertStageName } from '../registry/tags/model-name.js';
+import { parseSemVer } from '../registry/tags/semver.js';
+import type { TagArtifact } from '../registry/tags/tag-message.js';
 import { ArtifactNotDeployableError, NothingToDeployError } from './deploy-errors.js';
 import {
   DEFAULT_IMAGE,

@@ -6,7 +6,7 @@
 import { loadConfigFor } from '../config/find-config.js';
 import { createGit } from '../git/git.js';
 import { RegistryService } from '../registry/registry-service.js';
-import { openTrackingStore } from '../tracking/tracking-store.js';
+import { openTrackingStore } from '../tracking/store/tracking-store.js';
 import { trackingEventSink } from './deploy-event.js';
 import { DeployService } from './deploy-service.js';
 import { recorderFromEnv } from './github-deployment.js';

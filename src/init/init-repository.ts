@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { loadConfigFor } from '../config/find-config.js';
 import { CONFIG_FILE_NAMES } from '../config/load-config.js';
 import { createGit } from '../git/git.js';
-import { openTrackingStore } from '../tracking/tracking-store.js';
+import { openTrackingStore } from '../tracking/store/tracking-store.js';
 import { InitFileExistsError } from './init-errors.js';
 import { starterConfig } from './starter-config.js';
 import { readWorkflowTemplate, templateFiles } from './workflow-templates.js';

@@ -8,12 +8,12 @@
 import type { GhmlConfig, ModelSettings } from '../config/config-types.js';
 import { metricSettings } from '../config/settings-lookup.js';
 import type { Git } from '../git/git.js';
-import { readActionsEnvironment } from '../tracking/github-context.js';
-import type { StoredRun, TrackingStore } from '../tracking/tracking-store.js';
-import { renderModelCard } from './model-card.js';
-import type { ModelFile } from './model-files.js';
-import { resolveConfiguredFiles, resolveGivenFiles } from './model-files.js';
-import { assertModelName } from './model-name.js';
+import { readActionsEnvironment } from '../tracking/ingest/github-context.js';
+import type { StoredRun, TrackingStore } from '../tracking/store/tracking-store.js';
+import { renderModelCard } from './releases/model-card.js';
+import type { ModelFile } from './releases/model-files.js';
+import { resolveConfiguredFiles, resolveGivenFiles } from './releases/model-files.js';
+import { assertModelName } from './tags/model-name.js';
 import { metadataFromRun } from './registry-ports.js';
 import type { RegisteredVersion } from './registry-ports.js';
 import { InvalidNameError, RegistryLookupError, RegistryRuleError } from './registry-errors.js';
@@ -23,14 +23,14 @@ import type { TagResult } from './registry-service.js';
 import type { RegistryState, StageSort } from './registry-state.js';
 import { recordRegistryEvent, runIdOfVersion } from './registry-provenance.js';
 import type { ProvenanceResult, RegistryAction } from './registry-provenance.js';
-import type { ReleaseClient } from './release-client.js';
-import { InvalidModelFileError, NoRunForModelError } from './release-errors.js';
-import { GitHubReleasePublisher, publishRelease } from './release-publisher.js';
-import type { PublishedRelease, ReleaseContent } from './release-publisher.js';
-import { releaseDownloadUrl } from './release-target.js';
-import type { SemVerBump } from './semver.js';
-import type { TagArtifact, TagMetadata } from './tag-message.js';
-import { TagName } from './tag-name.js';
+import type { ReleaseClient } from './releases/release-client.js';
+import { InvalidModelFileError, NoRunForModelError } from './releases/release-errors.js';
+import { GitHubReleasePublisher, publishRelease } from './releases/release-publisher.js';
+import type { PublishedRelease, ReleaseContent } from './releases/release-publisher.js';
+import { releaseDownloadUrl } from './releases/release-target.js';
+import type { SemVerBump } from './tags/semver.js';
+import type { TagArtifact, TagMetadata } from './tags/tag-message.js';
+import { TagName } from './tags/tag-name.js';
 
 /** What the workflow works on; the CLI and the action fill it. */
 export interface RegistryContext {

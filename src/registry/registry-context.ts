@@ -4,8 +4,8 @@
  */
 import { openRepository, refreshRuns } from '../tracking/repository-context.js';
 import type { RegistryContext } from './registration-workflow.js';
-import { ReleaseClient } from './release-client.js';
-import { resolveReleaseTarget } from './release-target.js';
+import { ReleaseClient } from './releases/release-client.js';
+import { resolveReleaseTarget } from './releases/release-target.js';
 import type { StageSort } from './registry-state.js';
 
 export interface OpenRegistryOptions {

@@ -3,8 +3,8 @@
  * the tracking store (to describe the run a model came from) and GitHub releases.
  */
 import type { RunRecord } from '../tracking/run-record.js';
-import type { TagArtifact, TagMetadata } from './tag-message.js';
-import { paramsDigest } from './tag-message.js';
+import type { TagArtifact, TagMetadata } from './tags/tag-message.js';
+import { paramsDigest } from './tags/tag-message.js';
 
 /** Finds a run on the tracking branch (src/tracking implements it). */
 export interface RunLookup {

@@ -4,7 +4,7 @@
  * so `ghml runs show <run>` can list the versions built from it.
  */
 import type { RunEvent } from '../tracking/run-record.js';
-import type { StoredRunEvent, TrackingStore } from '../tracking/tracking-store.js';
+import type { StoredRunEvent, TrackingStore } from '../tracking/store/tracking-store.js';
 import type { RegistryState } from './registry-state.js';
 
 /** The registry actions recorded on runs. */

@@ -26,14 +26,14 @@ import type {
 } from './registry-state.js';
 import { metadataFromRun } from './registry-ports.js';
 import type { ReleasePublisher, RunLookup } from './registry-ports.js';
-import { assertModelName, assertStageName } from './model-name.js';
-import { FIRST_VERSION, bumpSemVer, formatSemVer, parseSemVer } from './semver.js';
-import type { SemVerBump } from './semver.js';
-import { formatTagMessage } from './tag-message.js';
-import type { TagMetadata } from './tag-message.js';
-import { TagName } from './tag-name.js';
-import { TagStore } from './tag-store.js';
-import { parseModelReference } from './model-reference.js';
+import { assertModelName, assertStageName } from './tags/model-name.js';
+import { FIRST_VERSION, bumpSemVer, formatSemVer, parseSemVer } from './tags/semver.js';
+import type { SemVerBump } from './tags/semver.js';
+import { formatTagMessage } from './tags/tag-message.js';
+import type { TagMetadata } from './tags/tag-message.js';
+import { TagName } from './tags/tag-name.js';
+import { TagStore } from './tags/tag-store.js';
+import { parseModelReference } from './tags/model-reference.js';
 
 /** What the service is built from. */
 export interface RegistryServiceOptions {

@@ -9,11 +9,11 @@
  * - `latest` is the greatest active SemVer; a model is deprecated when its last event is a
  *   deprecation (registering or assigning again reactivates it).
  */
-import { parseTagMessage } from './tag-message.js';
-import type { TagMetadata } from './tag-message.js';
-import { TagName } from './tag-name.js';
-import type { TagEvent } from './tag-name.js';
-import { compareSemVer, parseSemVer } from './semver.js';
+import { parseTagMessage } from './tags/tag-message.js';
+import type { TagMetadata } from './tags/tag-message.js';
+import { TagName } from './tags/tag-name.js';
+import type { TagEvent } from './tags/tag-name.js';
+import { compareSemVer, parseSemVer } from './tags/semver.js';
 
 /** One tag as `git for-each-ref` reports it. */
 export interface TagRecord {

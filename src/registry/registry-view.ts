@@ -3,7 +3,7 @@
  * of the registry state. Tag messages and tagger names are untrusted, so terminal text is
  * cleaned of control characters.
  */
-import { cleanForTerminal, columns, painter } from '../report/text-columns.js';
+import { cleanForTerminal, columns, painter } from '../text/text-columns.js';
 import type { ModelState, RegistryEvent, RegistryState } from './registry-state.js';
 
 /** One row of `ghml model list --json`. */

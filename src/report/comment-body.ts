@@ -7,7 +7,7 @@
  */
 import { UsageError } from '../errors/ghml-error.js';
 import { formatCommentMarker, parseCommentMarker, type CommentMarker } from './comment-marker.js';
-import { formatCount, plural } from './format-number.js';
+import { formatCount, plural } from '../text/format-number.js';
 import {
   renderSectionTable,
   type MarkdownSection,

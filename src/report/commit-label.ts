@@ -2,8 +2,8 @@
  * How commits and refs appear in reports: a full or abbreviated sha becomes its first 7
  * hex digits; anything else (a ref name typed by a user) is kept, cleaned and capped.
  */
-import { escapeMarkdown } from './markdown-escape.js';
-import { stripControlCharacters, truncateText } from './plain-text.js';
+import { escapeMarkdown } from '../text/markdown-escape.js';
+import { stripControlCharacters, truncateText } from '../text/plain-text.js';
 
 const SHA = /^[0-9a-f]{7,64}$/iu;
 

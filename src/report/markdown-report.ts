@@ -14,9 +14,9 @@ import type {
   RunRef,
 } from '../compare/comparison-types.js';
 import { commitMarkdown } from './commit-label.js';
-import { formatDelta, formatPercent, formatValue, MISSING, plural } from './format-number.js';
-import { escapeMarkdown } from './markdown-escape.js';
-import { markdownLink } from './markdown-link.js';
+import { formatDelta, formatPercent, formatValue, MISSING, plural } from '../text/format-number.js';
+import { escapeMarkdown } from '../text/markdown-escape.js';
+import { markdownLink } from '../text/markdown-link.js';
 import type { MarkdownSection, SectionRow, SectionTable } from './markdown-section.js';
 import { renderSectionTable } from './markdown-section.js';
 import { renderChartsDetails } from './mermaid-chart.js';

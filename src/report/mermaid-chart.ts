@@ -7,8 +7,8 @@
  */
 import type { MetricSeries } from '../compare/comparison-types.js';
 import { DEFAULT_MAX_POINTS, downsample, type SeriesPoint } from './downsample.js';
-import { escapeHtml, escapeMarkdown } from './markdown-escape.js';
-import { plural } from './format-number.js';
+import { escapeHtml, escapeMarkdown } from '../text/markdown-escape.js';
+import { plural } from '../text/format-number.js';
 
 const HEAD_COLOUR = '#0969da';
 const BASE_COLOUR = '#8c959f';

@@ -13,9 +13,15 @@ import type {
   Verdict,
 } from '../compare/comparison-types.js';
 import { shortCommit } from './commit-label.js';
-import { safeHttpUrl } from './markdown-link.js';
-import { formatDelta, formatPercent, formatValue, plural } from './format-number.js';
-import { cleanForTerminal, columns, painter, type AnsiStyle, type Paint } from './text-columns.js';
+import { safeHttpUrl } from '../text/markdown-link.js';
+import { formatDelta, formatPercent, formatValue, plural } from '../text/format-number.js';
+import {
+  cleanForTerminal,
+  columns,
+  painter,
+  type AnsiStyle,
+  type Paint,
+} from '../text/text-columns.js';
 import {
   baselineWords,
   countExperimentVerdicts,

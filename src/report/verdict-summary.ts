@@ -9,7 +9,7 @@ import type {
   RunComparison,
   Verdict,
 } from '../compare/comparison-types.js';
-import { plural } from './format-number.js';
+import { plural } from '../text/format-number.js';
 
 /** How many metrics got each verdict. */
 export type VerdictCounts = Record<Verdict, number>;

@@ -2,7 +2,7 @@
 import { loadConfigFor } from '../config/find-config.js';
 import type { GhmlConfig } from '../config/config-types.js';
 import { createGit, type Git } from '../git/git.js';
-import { openTrackingStore, type TrackingStore } from './tracking-store.js';
+import { openTrackingStore, type TrackingStore } from './store/tracking-store.js';
 
 export interface OpenRepository {
   git: Git;

@@ -9,9 +9,14 @@
  * that never passes a step still charts as a series.
  * Timestamps: integer milliseconds since the epoch, >= 0.
  */
-import { InvalidNameError, InvalidValueError, quote, type NameKind } from './ingest-errors.js';
+import {
+  InvalidNameError,
+  InvalidValueError,
+  quote,
+  type NameKind,
+} from './ingest/ingest-errors.js';
 import { decodeNumber } from './run-record.js';
-import { isExperimentName } from './run-path.js';
+import { isExperimentName } from './store/run-path.js';
 
 export const RUN_LIMITS = {
   maxKeyLength: 250,

@@ -17,7 +17,7 @@ import {
   type RunEvent,
   type RunStatus,
 } from './run-record.js';
-import { isCommitSha, isExperimentName, isRunId } from './run-path.js';
+import { isCommitSha, isExperimentName, isRunId } from './store/run-path.js';
 import { InvalidRunDataError, NewerFormatError } from './tracking-errors.js';
 
 function sortedRecord<T, U>(record: Record<string, T>, map: (value: T) => U): Record<string, U> {

@@ -14,15 +14,15 @@ import type { GhmlConfig } from '../config/config-types.js';
 import { GhmlError, UsageError } from '../errors/ghml-error.js';
 import { createGit, type Git } from '../git/git.js';
 import { pythonHelperDir } from '../package-paths.js';
-import { readActionsEnvironment } from './github-context.js';
-import { ingestRun, type IngestedRun } from './ingest-run.js';
-import { formatWarning, type IngestWarning } from './ingest-warnings.js';
-import { readParamsFile } from './params-file.js';
-import { RunBuilder } from './run-builder.js';
+import { readActionsEnvironment } from './ingest/github-context.js';
+import { ingestRun, type IngestedRun } from './ingest/ingest-run.js';
+import { formatWarning, type IngestWarning } from './ingest/ingest-warnings.js';
+import { readParamsFile } from './ingest/params-file.js';
+import { RunBuilder } from './ingest/run-builder.js';
 import { validateExperimentName, validateKey, validateParamValue } from './run-limits.js';
 import type { RunGithubContext, RunRecord, RunSource, RunStatus } from './run-record.js';
-import { StdoutMetricsParser } from './stdout-metrics.js';
-import { openTrackingStore, type PushResult, type TrackingStore } from './tracking-store.js';
+import { StdoutMetricsParser } from './ingest/stdout-metrics.js';
+import { openTrackingStore, type PushResult, type TrackingStore } from './store/tracking-store.js';
 import { runTrainingCommand, shellExitStatus, type CommandOutcome } from './training-command.js';
 
 /** What `ghml run` was asked to do. */

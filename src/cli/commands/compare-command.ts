@@ -10,8 +10,8 @@ import { parseRepository } from '../../github/repo-ref.js';
 import { resolveToken } from '../../github/token.js';
 import { renderJsonReport } from '../../report/json-report.js';
 import { renderTextReport } from '../../report/text-report.js';
-import { workflowRunUrl, readActionsEnvironment } from '../../tracking/github-context.js';
-import { readPullRequestEvent } from '../../tracking/pull-request-event.js';
+import { workflowRunUrl, readActionsEnvironment } from '../../tracking/ingest/github-context.js';
+import { readPullRequestEvent } from '../../tracking/ingest/pull-request-event.js';
 import { openRepository, refreshRuns } from '../open-repository.js';
 import type { CommandContext } from '../program.js';
 

@@ -5,8 +5,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { GhmlError, UsageError } from '../../errors/ghml-error.js';
-import { appendEvents, type LogEvent } from '../../tracking/event-file.js';
-import { copyArtifact } from '../../tracking/ingest-artifact-copy.js';
+import { appendEvents, type LogEvent } from '../../tracking/ingest/event-file.js';
+import { copyArtifact } from '../../tracking/ingest/ingest-artifact-copy.js';
 import { parseNumberText } from '../../tracking/run-limits.js';
 import type { CommandContext } from '../program.js';
 

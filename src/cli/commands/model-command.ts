@@ -17,7 +17,7 @@ import {
   releaseVersion,
   type RegistryContext,
 } from '../../registry/registration-workflow.js';
-import { downloadModel } from '../../registry/model-download.js';
+import { downloadModel } from '../../registry/releases/model-download.js';
 import { openRegistryContext } from '../../registry/registry-context.js';
 import {
   formatModelList,
@@ -27,7 +27,7 @@ import {
 } from '../../registry/registry-view.js';
 import { RegistryLookupError } from '../../registry/registry-errors.js';
 import type { StageSort } from '../../registry/registry-state.js';
-import type { SemVerBump } from '../../registry/semver.js';
+import type { SemVerBump } from '../../registry/tags/semver.js';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 

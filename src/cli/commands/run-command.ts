@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors/ghml-error.js';
 import { runAndRecord } from '../../tracking/run-session.js';
 import { runJsonView } from '../../tracking/run-json-view.js';
-import { plural } from '../../report/format-number.js';
+import { plural } from '../../text/format-number.js';
 import type { CommandContext } from '../program.js';
 
 export function collectKeyValue(

@@ -1,11 +1,11 @@
 /** `ghml runs list` and `ghml runs show`: read runs from the tracking branch. */
 import type { Command } from 'commander';
-import { formatValue } from '../../report/format-number.js';
-import { cleanForTerminal, columns, painter, type AnsiStyle } from '../../report/text-columns.js';
-import { workflowRunUrl } from '../../tracking/github-context.js';
+import { formatValue } from '../../text/format-number.js';
+import { cleanForTerminal, columns, painter, type AnsiStyle } from '../../text/text-columns.js';
+import { workflowRunUrl } from '../../tracking/ingest/github-context.js';
 import { runJsonView } from '../../tracking/run-json-view.js';
-import { compileRunFilter, parseRunFilter } from '../../tracking/run-filter.js';
-import { parseOrderBy, sortRuns } from '../../tracking/run-order.js';
+import { compileRunFilter, parseRunFilter } from '../../tracking/query/run-filter.js';
+import { parseOrderBy, sortRuns } from '../../tracking/query/run-order.js';
 import type { RunRecord, RunStatus } from '../../tracking/run-record.js';
 import { UsageError } from '../../errors/ghml-error.js';
 import { versionsFromRunEvents } from '../../registry/registry-provenance.js';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TrackingRunSource } from '../../../src/compare/tracking-run-source.js';
 import { createGit } from '../../../src/git/git.js';
-import { openTrackingStore } from '../../../src/tracking/tracking-store.js';
+import { openTrackingStore } from '../../../src/tracking/store/tracking-store.js';
 import {
   TEST_GIT_ENV,
   cleanupTempDirs,

@@ -15,9 +15,12 @@ import { skippedRecorder } from '../../../src/deploy/github-deployment.js';
 import { createKubectl } from '../../../src/deploy/kubectl-runner.js';
 import { createGit, type Git } from '../../../src/git/git.js';
 import { RegistryService } from '../../../src/registry/registry-service.js';
-import type { TagArtifact } from '../../../src/registry/tag-message.js';
+import type { TagArtifact } from '../../../src/registry/tags/tag-message.js';
 import { formatMetricLines } from '../../../src/tracking/run-record-json.js';
-import { openTrackingStore, type TrackingStore } from '../../../src/tracking/tracking-store.js';
+import {
+  openTrackingStore,
+  type TrackingStore,
+} from '../../../src/tracking/store/tracking-store.js';
 import {
   standinEnv,
   startKubeApiServer,

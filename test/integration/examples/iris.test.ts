@@ -493,7 +493,7 @@ function trainWithGhmlLog(dir: string): {
   return { result, events, artifacts };
 }
 
-/** The slice of src/tracking/ingest-run.ts this test uses (imported by path, see below). */
+/** The slice of src/tracking/ingest/ingest-run.ts this test uses (imported by path, see below). */
 interface IngestRunModule {
   ingestRun(input: {
     run: {
@@ -551,7 +551,7 @@ describe('examples/iris/train.py through ghml_log', () => {
     );
   });
 
-  const ingestModule = join(ROOT, 'src', 'tracking', 'ingest-run.ts');
+  const ingestModule = join(ROOT, 'src', 'tracking', 'ingest', 'ingest-run.ts');
   it("becomes a run through ghml's ingestion without a warning, even with params written as 0.20 and 5.0", async () => {
     const dir = copyExample(IRIS);
     setParams(dir, { n_estimators: '12', max_depth: '5.0', test_size: '0.20' });

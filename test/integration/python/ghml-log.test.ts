@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ingestRun } from '../../../src/tracking/ingest-run.js';
-import { parseMetricsJsonl } from '../../../src/tracking/run-builder.js';
-import { formatWarning } from '../../../src/tracking/ingest-warnings.js';
+import { ingestRun } from '../../../src/tracking/ingest/ingest-run.js';
+import { parseMetricsJsonl } from '../../../src/tracking/ingest/run-builder.js';
+import { formatWarning } from '../../../src/tracking/ingest/ingest-warnings.js';
 import { cleanupTempDirs, tempDir } from '../../support/temp-repo.js';
 
 afterAll(cleanupTempDirs);

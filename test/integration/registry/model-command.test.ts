@@ -7,7 +7,7 @@ import type { CliIo } from '../../../src/cli/cli-io.js';
 import { buildProgram } from '../../../src/cli/program.js';
 import { createGit } from '../../../src/git/git.js';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { openTrackingStore } from '../../../src/tracking/tracking-store.js';
+import { openTrackingStore } from '../../../src/tracking/store/tracking-store.js';
 import { cleanupTempDirs, commitFile, git, makeRepo, tempDir } from '../../support/temp-repo.js';
 import { sampleInput } from '../tracking/fixtures/sample-run.js';
 

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createGit } from '../../../src/git/git.js';
 import { createGitHubClient } from '../../../src/github/github-client.js';
-import { downloadModel } from '../../../src/registry/model-download.js';
+import { downloadModel } from '../../../src/registry/releases/model-download.js';
 import {
   adoptPublishedRelease,
   adoptTag,
@@ -17,19 +17,22 @@ import {
   releaseVersion,
   type RegistryContext,
 } from '../../../src/registry/registration-workflow.js';
-import { ReleaseClient } from '../../../src/registry/release-client.js';
+import { ReleaseClient } from '../../../src/registry/releases/release-client.js';
 import {
   ChecksumMismatchError,
   InvalidModelFileError,
   ModelFileMissingError,
   NoRunForModelError,
   ReleasePublishError,
-} from '../../../src/registry/release-errors.js';
+} from '../../../src/registry/releases/release-errors.js';
 import { RegistryRuleError } from '../../../src/registry/registry-errors.js';
 import { versionsFromRunEvents } from '../../../src/registry/registry-provenance.js';
-import { parseTagMessage } from '../../../src/registry/tag-message.js';
+import { parseTagMessage } from '../../../src/registry/tags/tag-message.js';
 import type { RunStatus } from '../../../src/tracking/run-record.js';
-import { openTrackingStore, type TrackingStore } from '../../../src/tracking/tracking-store.js';
+import {
+  openTrackingStore,
+  type TrackingStore,
+} from '../../../src/tracking/store/tracking-store.js';
 import {
   startGitHubEmulator,
   TEST_TOKENS,

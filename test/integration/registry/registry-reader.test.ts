@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupTempDirs, commitFile, git, makeRepo } from '../../support/temp-repo.js';
 import { parseForEachRef, readRegistry } from '../../../src/registry/registry-reader.js';
 import { RegistryReadError } from '../../../src/registry/registry-errors.js';
-import { formatTagMessage } from '../../../src/registry/tag-message.js';
+import { formatTagMessage } from '../../../src/registry/tags/tag-message.js';
 import { ExecGitRunner, annotatedTag } from './support.js';
 
 afterAll(cleanupTempDirs);

@@ -19,7 +19,7 @@ import {
   TagPushError,
   VersionExistsError,
 } from '../../../src/registry/registry-errors.js';
-import { parseTagMessage } from '../../../src/registry/tag-message.js';
+import { parseTagMessage } from '../../../src/registry/tags/tag-message.js';
 import type { RunRecord } from '../../../src/tracking/run-record.js';
 import type { RegisteredVersion } from '../../../src/registry/registry-ports.js';
 import { ExecGitRunner, tagListing } from './support.js';

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../../src/github/github-client.js';
-import { ReleaseClient } from '../../../src/registry/release-client.js';
-import { ReleasePublishError } from '../../../src/registry/release-errors.js';
-import { publishRelease } from '../../../src/registry/release-publisher.js';
-import { MODEL_CARD_MARKER } from '../../../src/registry/model-card.js';
+import { ReleaseClient } from '../../../src/registry/releases/release-client.js';
+import { ReleasePublishError } from '../../../src/registry/releases/release-errors.js';
+import { publishRelease } from '../../../src/registry/releases/release-publisher.js';
+import { MODEL_CARD_MARKER } from '../../../src/registry/releases/model-card.js';
 import {
   startGitHubEmulator,
   TEST_TOKENS,

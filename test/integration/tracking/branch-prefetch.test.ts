@@ -1,8 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGit, type Git } from '../../../src/git/git.js';
-import { prefetchMissingBlobs } from '../../../src/tracking/branch-prefetch.js';
-import { prefetchRunRecords } from '../../../src/tracking/run-cache-prefetch.js';
-import { openTrackingStore, type TrackingStore } from '../../../src/tracking/tracking-store.js';
+import { prefetchMissingBlobs } from '../../../src/tracking/store/branch-prefetch.js';
+import { prefetchRunRecords } from '../../../src/tracking/store/run-cache-prefetch.js';
+import {
+  openTrackingStore,
+  type TrackingStore,
+} from '../../../src/tracking/store/tracking-store.js';
 import {
   cleanupTempDirs,
   cloneRepo,

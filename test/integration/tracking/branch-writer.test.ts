@@ -13,7 +13,10 @@ import {
   RunExistsError,
   RunNotFoundError,
 } from '../../../src/tracking/tracking-errors.js';
-import { openTrackingStore, type TrackingStore } from '../../../src/tracking/tracking-store.js';
+import {
+  openTrackingStore,
+  type TrackingStore,
+} from '../../../src/tracking/store/tracking-store.js';
 import { cleanupTempDirs, commitFile, git, makeRepo, tempDir } from '../../support/temp-repo.js';
 import { buildWriter } from './fixtures/build-writer.js';
 import { startWriter } from './fixtures/run-process.js';

@@ -3,7 +3,7 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGit } from '../../../src/git/git.js';
-import { openTrackingStore } from '../../../src/tracking/tracking-store.js';
+import { openTrackingStore } from '../../../src/tracking/store/tracking-store.js';
 import { cleanupTempDirs, git, makeRepo, tempDir } from '../../support/temp-repo.js';
 import { buildWriter } from './fixtures/build-writer.js';
 import { startWriter } from './fixtures/run-process.js';

@@ -4,7 +4,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createGit } from '../../../src/git/git.js';
 import { GitCommandError } from '../../../src/git/git-errors.js';
 import { PushRejectedError, PushTimeoutError } from '../../../src/tracking/tracking-errors.js';
-import { openTrackingStore, type TrackingStore } from '../../../src/tracking/tracking-store.js';
+import {
+  openTrackingStore,
+  type TrackingStore,
+} from '../../../src/tracking/store/tracking-store.js';
 import {
   cleanupTempDirs,
   cloneRepo,

@@ -2,9 +2,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGit } from '../../../src/git/git.js';
-import { InvalidNameError } from '../../../src/tracking/ingest-errors.js';
+import { InvalidNameError } from '../../../src/tracking/ingest/ingest-errors.js';
 import { runAndRecord } from '../../../src/tracking/run-session.js';
-import { openTrackingStore } from '../../../src/tracking/tracking-store.js';
+import { openTrackingStore } from '../../../src/tracking/store/tracking-store.js';
 import { TEST_GIT_ENV, cleanupTempDirs, git, makeRepo, tempDir } from '../../support/temp-repo.js';
 
 afterAll(cleanupTempDirs);

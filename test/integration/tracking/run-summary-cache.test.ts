@@ -14,18 +14,21 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGit, type Git } from '../../../src/git/git.js';
-import { BranchReader, type StoredRun } from '../../../src/tracking/branch-reader.js';
-import { encodeCacheSegment } from '../../../src/tracking/run-cache-codec.js';
+import { BranchReader, type StoredRun } from '../../../src/tracking/store/branch-reader.js';
+import { encodeCacheSegment } from '../../../src/tracking/store/run-cache-codec.js';
 import type { RunRecord } from '../../../src/tracking/run-record.js';
 import { formatMetricLines, formatRunRecord } from '../../../src/tracking/run-record-json.js';
-import { runPath } from '../../../src/tracking/run-path.js';
+import { runPath } from '../../../src/tracking/store/run-path.js';
 import {
   parseRunCacheFile,
   parseRunFolderList,
   runCacheDir,
-} from '../../../src/tracking/run-summary-cache.js';
-import { trackingRefs } from '../../../src/tracking/tracking-refs.js';
-import { openTrackingStore, type TrackingStore } from '../../../src/tracking/tracking-store.js';
+} from '../../../src/tracking/store/run-summary-cache.js';
+import { trackingRefs } from '../../../src/tracking/store/tracking-refs.js';
+import {
+  openTrackingStore,
+  type TrackingStore,
+} from '../../../src/tracking/store/tracking-store.js';
 import {
   TEST_GIT_ENV,
   cleanupTempDirs,
@@ -338,8 +341,8 @@ async function buildLister(): Promise<string> {
       contents: `
         import { createHash } from 'node:crypto';
         import { createGit } from './src/git/git.js';
-        import { BranchReader } from './src/tracking/branch-reader.js';
-        import { trackingRefs } from './src/tracking/tracking-refs.js';
+        import { BranchReader } from './src/tracking/store/branch-reader.js';
+        import { trackingRefs } from './src/tracking/store/tracking-refs.js';
         const [repo, rounds] = process.argv.slice(2);
         const g = await createGit(repo);
         for (let i = 0; i < Number(rounds); i++) {

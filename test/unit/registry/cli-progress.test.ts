@@ -1,4 +1,4 @@
-import { formatBytes } from '../../../src/report/format-number.js';
+import { formatBytes } from '../../../src/text/format-number.js';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createProgress } from '../../../src/cli/progress.js';

@@ -1,11 +1,11 @@
-import { formatBytes } from '../../../src/report/format-number.js';
+import { formatBytes } from '../../../src/text/format-number.js';
 import { describe, expect, it } from 'vitest';
 import {
   MODEL_CARD_MARKER,
   mergeReleaseBody,
   renderModelCard,
   type ModelCardInput,
-} from '../../../src/registry/model-card.js';
+} from '../../../src/registry/releases/model-card.js';
 import type { RunRecord } from '../../../src/tracking/run-record.js';
 
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';

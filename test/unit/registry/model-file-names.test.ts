@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assetName, isSafeFileName } from '../../../src/registry/model-files.js';
+import { assetName, isSafeFileName } from '../../../src/registry/releases/model-files.js';
 
 describe('model file names', () => {
   it.each(['model.pkl', 'model-v2.onnx', 'weights_1+2.bin', 'a'])(

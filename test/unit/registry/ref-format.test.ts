@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { isValidRefName, refNameProblem } from '../../../src/registry/ref-format.js';
+import { isValidRefName, refNameProblem } from '../../../src/registry/tags/ref-format.js';
 
 const CASES = [
   'refs/tags/churn@v1.0.0',

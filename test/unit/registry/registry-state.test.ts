@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildRegistryState } from '../../../src/registry/registry-state.js';
 import type { TagRecord } from '../../../src/registry/registry-state.js';
-import { formatTagMessage } from '../../../src/registry/tag-message.js';
+import { formatTagMessage } from '../../../src/registry/tags/tag-message.js';
 
 const C1 = '1'.repeat(40);
 const C2 = '2'.repeat(40);

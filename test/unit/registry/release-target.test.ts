@@ -4,8 +4,8 @@ import {
   releaseDownloadUrl,
   repoFromRemoteUrl,
   resolveReleaseTarget,
-} from '../../../src/registry/release-target.js';
-import { uploadBaseUrl } from '../../../src/registry/release-client.js';
+} from '../../../src/registry/releases/release-target.js';
+import { uploadBaseUrl } from '../../../src/registry/releases/release-client.js';
 
 const fakeClient = {} as GitHubClient;
 const createClient = (): GitHubClient => fakeClient;

@@ -4,8 +4,8 @@ import {
   compareSemVer,
   formatSemVer,
   parseSemVer,
-} from '../../../src/registry/semver.js';
-import type { SemVer } from '../../../src/registry/semver.js';
+} from '../../../src/registry/tags/semver.js';
+import type { SemVer } from '../../../src/registry/tags/semver.js';
 
 function v(text: string): SemVer {
   const parsed = parseSemVer(text);

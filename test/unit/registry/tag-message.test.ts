@@ -3,8 +3,8 @@ import {
   formatTagMessage,
   paramsDigest,
   parseTagMessage,
-} from '../../../src/registry/tag-message.js';
-import type { TagMetadata } from '../../../src/registry/tag-message.js';
+} from '../../../src/registry/tags/tag-message.js';
+import type { TagMetadata } from '../../../src/registry/tags/tag-message.js';
 
 const FULL: TagMetadata = {
   version: 'v1.3.0',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TagName } from '../../../src/registry/tag-name.js';
+import { TagName } from '../../../src/registry/tags/tag-name.js';
 import { InvalidNameError } from '../../../src/registry/registry-errors.js';
-import { assertModelName, assertStageName } from '../../../src/registry/model-name.js';
+import { assertModelName, assertStageName } from '../../../src/registry/tags/model-name.js';
 
 describe('TagName.parse', () => {
   it.each([

@@ -5,7 +5,7 @@ import {
   formatPercent,
   formatValue,
   plural,
-} from '../../../src/report/format-number.js';
+} from '../../../src/text/format-number.js';
 
 describe('formatValue', () => {
   it.each([

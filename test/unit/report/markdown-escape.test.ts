@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, escapeMarkdown } from '../../../src/report/markdown-escape.js';
+import { escapeHtml, escapeMarkdown } from '../../../src/text/markdown-escape.js';
 
 const ZWJ = '\u200D';
 

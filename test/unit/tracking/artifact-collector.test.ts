@@ -4,8 +4,8 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { collectArtifacts } from '../../../src/tracking/artifact-collector.js';
-import { copyArtifact } from '../../../src/tracking/ingest-artifact-copy.js';
+import { collectArtifacts } from '../../../src/tracking/ingest/artifact-collector.js';
+import { copyArtifact } from '../../../src/tracking/ingest/ingest-artifact-copy.js';
 import { cleanupTempDirs, tempDir } from '../../support/temp-repo.js';
 
 afterAll(cleanupTempDirs);

@@ -8,9 +8,9 @@ import {
   parseEventLine,
   readEventFile,
   type LogEvent,
-} from '../../../src/tracking/event-file.js';
-import { EventFileError, InvalidNameError } from '../../../src/tracking/ingest-errors.js';
-import { WarningList, formatWarning } from '../../../src/tracking/ingest-warnings.js';
+} from '../../../src/tracking/ingest/event-file.js';
+import { EventFileError, InvalidNameError } from '../../../src/tracking/ingest/ingest-errors.js';
+import { WarningList, formatWarning } from '../../../src/tracking/ingest/ingest-warnings.js';
 import { cleanupTempDirs, tempDir } from '../../support/temp-repo.js';
 
 afterAll(cleanupTempDirs);

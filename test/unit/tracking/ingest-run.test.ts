@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ingestRun, type IngestRunInput } from '../../../src/tracking/ingest-run.js';
-import { RunBuilder, parseMetricsJsonl } from '../../../src/tracking/run-builder.js';
-import { StdoutMetricsParser } from '../../../src/tracking/stdout-metrics.js';
-import { formatWarning } from '../../../src/tracking/ingest-warnings.js';
+import { ingestRun, type IngestRunInput } from '../../../src/tracking/ingest/ingest-run.js';
+import { RunBuilder, parseMetricsJsonl } from '../../../src/tracking/ingest/run-builder.js';
+import { StdoutMetricsParser } from '../../../src/tracking/ingest/stdout-metrics.js';
+import { formatWarning } from '../../../src/tracking/ingest/ingest-warnings.js';
 import { cleanupTempDirs, tempDir } from '../../support/temp-repo.js';
 
 afterAll(cleanupTempDirs);

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readParamsFile } from '../../../src/tracking/params-file.js';
-import { SourceFileError } from '../../../src/tracking/ingest-errors.js';
+import { readParamsFile } from '../../../src/tracking/ingest/params-file.js';
+import { SourceFileError } from '../../../src/tracking/ingest/ingest-errors.js';
 import { cleanupTempDirs, tempDir } from '../../support/temp-repo.js';
 
 afterAll(cleanupTempDirs);

@@ -3,12 +3,12 @@ import {
   parseMetricsJsonl,
   RunBuilder,
   type RunIdentity,
-} from '../../../src/tracking/run-builder.js';
+} from '../../../src/tracking/ingest/run-builder.js';
 import {
   InvalidNameError,
   InvalidValueError,
   ParamChangedError,
-} from '../../../src/tracking/ingest-errors.js';
+} from '../../../src/tracking/ingest/ingest-errors.js';
 
 const identity: RunIdentity = {
   id: '01JDXYZ0000000000000000000',

@@ -3,14 +3,14 @@ import {
   decodeCacheSegment,
   encodeCacheSegment,
   type CachedRun,
-} from '../../../src/tracking/run-cache-codec.js';
+} from '../../../src/tracking/store/run-cache-codec.js';
 import type { RunRecord } from '../../../src/tracking/run-record.js';
 import { formatRunRecord, parseRunRecord } from '../../../src/tracking/run-record-json.js';
 import {
   formatRunFolderList,
   parseRunCacheFile,
   parseRunFolderList,
-} from '../../../src/tracking/run-summary-cache.js';
+} from '../../../src/tracking/store/run-summary-cache.js';
 
 const COMMIT = 'a'.repeat(40);
 const TREE = 'b'.repeat(40);

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors/ghml-error.js';
-import { compileRunFilter, matchesRun, parseRunFilter } from '../../../src/tracking/run-filter.js';
-import { FilterSyntaxError } from '../../../src/tracking/run-query-errors.js';
+import {
+  compileRunFilter,
+  matchesRun,
+  parseRunFilter,
+} from '../../../src/tracking/query/run-filter.js';
+import { FilterSyntaxError } from '../../../src/tracking/query/run-query-errors.js';
 import { makeRun, RUNS } from './fixture-runs.js';
 
 function ids(filter: string): string[] {

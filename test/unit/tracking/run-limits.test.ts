@@ -10,7 +10,7 @@ import {
   validateTagValue,
   validateTimestamp,
 } from '../../../src/tracking/run-limits.js';
-import { InvalidNameError, InvalidValueError } from '../../../src/tracking/ingest-errors.js';
+import { InvalidNameError, InvalidValueError } from '../../../src/tracking/ingest/ingest-errors.js';
 import { UsageError } from '../../../src/errors/ghml-error.js';
 
 describe('key names', () => {

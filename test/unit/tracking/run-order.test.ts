@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors/ghml-error.js';
-import { OrderBySyntaxError } from '../../../src/tracking/run-query-errors.js';
-import { DEFAULT_ORDER, parseOrderBy, sortRuns } from '../../../src/tracking/run-order.js';
+import { OrderBySyntaxError } from '../../../src/tracking/query/run-query-errors.js';
+import { DEFAULT_ORDER, parseOrderBy, sortRuns } from '../../../src/tracking/query/run-order.js';
 import type { RunRecord } from '../../../src/tracking/run-record.js';
 import { makeRun, RUNS } from './fixture-runs.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commitDir, parseRunPath, runPath } from '../../../src/tracking/run-path.js';
+import { commitDir, parseRunPath, runPath } from '../../../src/tracking/store/run-path.js';
 import { InvalidNameError } from '../../../src/tracking/tracking-errors.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';

@@ -4,8 +4,8 @@ import {
   parseMetricPairs,
   StdoutMetricsParser,
   type MetricSink,
-} from '../../../src/tracking/stdout-metrics.js';
-import { RunBuilder } from '../../../src/tracking/run-builder.js';
+} from '../../../src/tracking/ingest/stdout-metrics.js';
+import { RunBuilder } from '../../../src/tracking/ingest/run-builder.js';
 
 class Recorder implements MetricSink {
   points: Array<[string, number, number | undefined, number | undefined]> = [];

@@ -1,0 +1,127 @@
+/**
+ * Where a model's GitHub release goes: the client, the repository and the web URL. GitHub is
+ * "reachable" only with a token and a repository, taken from GITHUB_REPOSITORY or from an
+ * `origin` URL on github.com or on the GHES host of GITHUB_SERVER_URL / GITHUB_API_URL.
+ * Otherwise the registry works on tags alone and says so in one line.
+ */
+import { createGitHubClient, type GitHubClient } from '../../github/github-client.js';
+import { tryParseRepository, type RepoRef } from '../../github/repo-ref.js';
+import { tryResolveToken, type Env } from '../../github/token.js';
+
+/** A repository on GitHub that releases are written to and read from. */
+export interface ReleaseTarget {
+  client: GitHubClient;
+  repo: RepoRef;
+  /** Web URL of the server, e.g. https://github.com (for links and asset download URLs). */
+  serverUrl: string;
+}
+
+/** The target, or why there is none (a sentence for a one-line note). */
+export type ReleaseTargetResult = { target: ReleaseTarget } | { target: undefined; reason: string };
+
+export interface ResolveReleaseTargetOptions {
+  env: Env;
+  /** Fetch URL of the remote (usually `origin`), when the repository has one. */
+  remoteUrl: string | undefined;
+  /** Test hook: builds the client (default createGitHubClient with the token and env). */
+  createClient?: (token: string, env: Env) => GitHubClient;
+}
+
+/** Decides whether GitHub is reachable; never throws for a missing token or repository. */
+export function resolveReleaseTarget(options: ResolveReleaseTargetOptions): ReleaseTargetResult {
+  const { env } = options;
+  const token = tryResolveToken({ env });
+  const serverUrl = serverUrlOf(env);
+  const fromEnv = tryParseRepository(env['GITHUB_REPOSITORY'] ?? '');
+  const fromRemote =
+    options.remoteUrl === undefined ? undefined : repoFromRemoteUrl(options.remoteUrl, env);
+  const repo = fromEnv ?? fromRemote?.repo;
+  if (repo === undefined) {
+    return {
+      target: undefined,
+      reason: 'no GitHub repository (set GITHUB_REPOSITORY, or use a github.com origin)',
+    };
+  }
+  if (token === undefined) {
+    return { target: undefined, reason: 'no GitHub token (set GITHUB_TOKEN or GH_TOKEN)' };
+  }
+  const create =
+    options.createClient ?? ((t: string, e: Env) => createGitHubClient({ token: t, env: e }));
+  return {
+    target: {
+      client: create(token, env),
+      repo,
+      serverUrl: fromEnv === undefined ? (fromRemote?.serverUrl ?? serverUrl) : serverUrl,
+    },
+  };
+}
+
+function serverUrlOf(env: Env): string {
+  const value = (env['GITHUB_SERVER_URL'] ?? '').trim() || 'https://github.com';
+  return value.replace(/\/+$/, '');
+}
+
+/** Hosts a remote may be on: github.com, plus the GHES host the environment names. */
+function knownHosts(env: Env): Set<string> {
+  const hosts = new Set(['github.com']);
+  for (const key of ['GITHUB_SERVER_URL', 'GITHUB_API_URL']) {
+    try {
+      const value = env[key];
+      if (value) hosts.add(new URL(value).hostname.toLowerCase());
+    } catch {
+      // Not a URL: ignored, the client reports a bad GITHUB_API_URL itself.
+    }
+  }
+  return hosts;
+}
+
+/**
+ * The repository a remote URL names, when it is on a known GitHub host: https://host/o/r(.git),
+ * ssh://git@host/o/r.git or the scp form git@host:o/r.git.
+ */
+export function repoFromRemoteUrl(
+  url: string,
+  env: Env = {},
+): { repo: RepoRef; serverUrl: string } | undefined {
+  const text = url.trim();
+  let host: string;
+  let path: string;
+  const scp = /^[A-Za-z0-9._-]+@([A-Za-z0-9.-]+):(?!\/)(.+)$/.exec(text);
+  if (scp) {
+    host = scp[1] ?? '';
+    path = scp[2] ?? '';
+  } else {
+    let parsed: URL;
+    try {
+      parsed = new URL(text);
+    } catch {
+      return undefined;
+    }
+    if (!['https:', 'http:', 'ssh:', 'git:'].includes(parsed.protocol)) return undefined;
+    host = parsed.hostname;
+    path = parsed.pathname.replace(/^\/+/, '');
+  }
+  host = host.toLowerCase();
+  if (!knownHosts(env).has(host)) return undefined;
+  const repo = tryParseRepository(path.replace(/\/+$/, '').replace(/\.git$/, ''));
+  if (repo === undefined) return undefined;
+  const serverUrl = host === 'github.com' ? 'https://github.com' : serverUrlOf(env);
+  return { repo, serverUrl };
+}
+
+/** `<server>/<owner>/<repo>/releases/download/<tag>/<asset>`: GitHub's browser download URL. */
+export function releaseDownloadUrl(
+  serverUrl: string,
+  repo: RepoRef,
+  tag: string,
+  asset: string,
+): string {
+  const enc = encodeURIComponent;
+  return `${serverUrl}/${enc(repo.owner)}/${enc(repo.repo)}/releases/download/${enc(tag)}/${enc(asset)}`;
+}
+
+/** `<server>/<owner>/<repo>/releases/tag/<tag>`. */
+export function releasePageUrl(serverUrl: string, repo: RepoRef, tag: string): string {
+  const enc = encodeURIComponent;
+  return `${serverUrl}/${enc(repo.owner)}/${enc(repo.repo)}/releases/tag/${enc(tag)}`;
+}
