@@ -11,7 +11,7 @@ import { decodeTime } from 'ulid';
 import { createGit } from '../git/git.js';
 import { isRunId } from '../tracking/store/run-path.js';
 import type { RunStatus } from '../tracking/run-record.js';
-import { openRunFolder, recordAbandonedRun } from '../tracking/run-session.js';
+import { openRunFolder, recordAbandonedRun } from '../tracking/open-run.js';
 import type { ActionIo } from './action-io.js';
 import type { PostState } from './inputs.js';
 

@@ -1,29 +1,27 @@
 /**
  * `ghml run`: starts the training command with the GHML_* environment, then records what it
  * logged as one run on the tracking branch (FINISHED, FAILED or KILLED) and pushes it.
- *
- * Local state of an open run lives in `<git dir>/ghml/open/<run-id>/`: the events file, the
- * artifacts folder and `session.json` (the run's identity), so nothing touches the work tree
- * and a crashed ghml leaves enough behind for `recordAbandonedRun` to record it as KILLED.
+ * The open run's local state is described in open-run.ts.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ulid } from 'ulid';
 import { loadConfigFor } from '../config/find-config.js';
-import type { GhmlConfig } from '../config/config-types.js';
-import { GhmlError, UsageError } from '../errors/ghml-error.js';
+import { UsageError } from '../errors/ghml-error.js';
 import { createGit, type Git } from '../git/git.js';
-import { pythonHelperDir } from '../package-paths.js';
+import { childEnvironment } from './child-environment.js';
 import { readActionsEnvironment } from './ingest/github-context.js';
-import { ingestRun, type IngestedRun } from './ingest/ingest-run.js';
-import { formatWarning, type IngestWarning } from './ingest/ingest-warnings.js';
+import { formatWarning } from './ingest/ingest-warnings.js';
 import { readParamsFile } from './ingest/params-file.js';
 import { RunBuilder } from './ingest/run-builder.js';
-import { validateExperimentName, validateKey, validateParamValue } from './run-limits.js';
-import type { RunGithubContext, RunRecord, RunSource, RunStatus } from './run-record.js';
 import { StdoutMetricsParser } from './ingest/stdout-metrics.js';
-import { openTrackingStore, type PushResult, type TrackingStore } from './store/tracking-store.js';
+import { ingestOpenRun, openRunFolder, type OpenRunSession } from './open-run.js';
+import { validateExperimentName, validateKey, validateParamValue } from './run-limits.js';
+import type { RunGithubContext, RunSource, RunStatus } from './run-record.js';
+import { recordRun, type RunSessionResult } from './run-recorder.js';
 import { runTrainingCommand, shellExitStatus, type CommandOutcome } from './training-command.js';
+
+export type { RunSessionResult } from './run-recorder.js';
 
 /** What `ghml run` was asked to do. */
 export interface RunSessionSettings {
@@ -44,36 +42,6 @@ export interface RunSessionContext {
   env: NodeJS.ProcessEnv;
   /** Progress and warnings for the user (stderr). */
   log(message: string): void;
-}
-
-export interface RunSessionResult {
-  record: RunRecord;
-  /** The exit status `ghml run` should end with: the command's. */
-  exitStatus: number;
-  warnings: IngestWarning[];
-  /** Set when the run was pushed. */
-  pushed: PushResult | null;
-  /** Why the push did not happen or failed; the run is kept locally either way. */
-  pushProblem: string | null;
-}
-
-/** What `session.json` holds while a run is open. */
-interface OpenRunSession {
-  id: string;
-  experiment: string;
-  name: string | null;
-  startTime: number;
-  source: RunSource;
-  github: RunGithubContext | null;
-  params: Record<string, string>;
-  cwd: string;
-  paramsFiles: string[];
-  metricsFiles: string[];
-}
-
-/** Where the GHML_* files of an open run live. */
-export function openRunFolder(gitDir: string, runId: string): string {
-  return join(gitDir, 'ghml', 'open', runId);
 }
 
 function parseCliParams(params: Record<string, string>): Record<string, string> {
@@ -101,63 +69,6 @@ async function describeSource(
 function statusOf(outcome: CommandOutcome): RunStatus {
   if (outcome.interrupted) return 'KILLED';
   return outcome.exitCode === 0 ? 'FINISHED' : 'FAILED';
-}
-
-function childEnvironment(
-  env: NodeJS.ProcessEnv,
-  session: OpenRunSession,
-  folder: string,
-): NodeJS.ProcessEnv {
-  const helper = pythonHelperDir();
-  return {
-    ...env,
-    GHML_RUN_ID: session.id,
-    GHML_EXPERIMENT: session.experiment,
-    GHML_EVENTS: join(folder, 'events.jsonl'),
-    GHML_ARTIFACTS_DIR: join(folder, 'artifacts'),
-    PYTHONPATH: env.PYTHONPATH ? `${helper}${delimiter}${env.PYTHONPATH}` : helper,
-  };
-}
-
-/** Writes the run and, when asked and a remote exists, pushes it. Never throws for a push. */
-async function storeRun(
-  store: TrackingStore,
-  git: Git,
-  config: GhmlConfig,
-  ingested: IngestedRun,
-  push: boolean,
-  log: (message: string) => void,
-): Promise<{ pushed: PushResult | null; pushProblem: string | null }> {
-  const remote = config.tracking.remote;
-  const canPush = push && (await git.hasRemote(remote));
-  if (canPush) {
-    // Start from the remote tip so the push is usually a fast-forward.
-    try {
-      await store.fetch();
-    } catch (error) {
-      log(
-        `ghml: could not fetch ${config.tracking.branch} from ${remote}: ${(error as Error).message}`,
-      );
-    }
-  }
-  await store.writeRun({
-    record: ingested.record,
-    metricsJsonl: ingested.metricsJsonl,
-    artifacts: ingested.artifactFiles,
-  });
-  if (!push)
-    return { pushed: null, pushProblem: 'not pushed (--no-push): run `ghml push` to send it' };
-  if (!canPush)
-    return {
-      pushed: null,
-      pushProblem: `no remote '${remote}': the run is kept on the local ${config.tracking.branch} branch`,
-    };
-  try {
-    return { pushed: await store.push(), pushProblem: null };
-  } catch (error) {
-    const hint = error instanceof GhmlError && error.hint ? ` (${error.hint})` : '';
-    return { pushed: null, pushProblem: `${(error as Error).message}${hint}` };
-  }
 }
 
 /** Runs the command and records the run. */
@@ -232,102 +143,5 @@ export async function runAndRecord(
     push: settings.push,
     log: context.log,
     exitStatus: shellExitStatus(outcome),
-  });
-}
-
-/** Writes the run, pushes it when asked (never throws for a push), then drops its open folder. */
-async function recordRun(
-  git: Git,
-  config: GhmlConfig,
-  folder: string,
-  ingested: IngestedRun,
-  options: { push: boolean; log: (message: string) => void; exitStatus: number },
-): Promise<RunSessionResult> {
-  const store = openTrackingStore(git, config.tracking);
-  const { pushed, pushProblem } = await storeRun(
-    store,
-    git,
-    config,
-    ingested,
-    options.push,
-    options.log,
-  );
-  await discardOpenRun(folder, ingested);
-  return {
-    record: ingested.record,
-    exitStatus: options.exitStatus,
-    warnings: ingested.warnings,
-    pushed,
-    pushProblem,
-  };
-}
-
-async function ingestOpenRun(
-  session: OpenRunSession,
-  folder: string,
-  config: GhmlConfig,
-  builder: RunBuilder,
-  outcome: { status: RunStatus; exitCode: number | null; endTime: number },
-): Promise<IngestedRun> {
-  return ingestRun({
-    run: {
-      id: session.id,
-      experiment: session.experiment,
-      name: session.name,
-      status: outcome.status,
-      startTime: session.startTime,
-      endTime: outcome.endTime,
-      exitCode: outcome.exitCode,
-      source: session.source,
-      github: session.github,
-    },
-    builder,
-    eventsFile: join(folder, 'events.jsonl'),
-    paramsFiles: session.paramsFiles,
-    metricsFiles: session.metricsFiles,
-    artifactsDir: join(folder, 'artifacts'),
-    artifactLimits: config.artifacts,
-    cwd: session.cwd,
-  });
-}
-
-/** Removes an open run's folder once recorded, keeping artifacts too large for the branch. */
-async function discardOpenRun(folder: string, ingested: IngestedRun): Promise<void> {
-  if (ingested.record.artifacts.some((artifact) => !artifact.stored)) {
-    await rm(join(folder, 'events.jsonl'), { force: true });
-    await rm(join(folder, 'session.json'), { force: true });
-    return;
-  }
-  await rm(folder, { recursive: true, force: true });
-}
-
-/**
- * Records a run whose ghml process died (e.g. a cancelled CI job) as KILLED, from what its
- * open folder holds. Returns undefined when there is no such open run.
- */
-export async function recordAbandonedRun(
-  git: Git,
-  runId: string,
-  options: { push: boolean; log: (message: string) => void; status?: RunStatus },
-): Promise<RunSessionResult | undefined> {
-  const folder = openRunFolder(await git.gitDir(), runId);
-  let session: OpenRunSession;
-  try {
-    session = JSON.parse(await readFile(join(folder, 'session.json'), 'utf8')) as OpenRunSession;
-  } catch {
-    return undefined;
-  }
-  const config = await loadConfigFor(session.cwd, await git.topLevel());
-  const builder = new RunBuilder();
-  for (const [key, value] of Object.entries(session.params)) builder.addParam(key, value);
-  const ingested = await ingestOpenRun(session, folder, config, builder, {
-    status: options.status ?? 'KILLED',
-    exitCode: null,
-    endTime: Date.now(),
-  });
-  return recordRun(git, config, folder, ingested, {
-    push: options.push,
-    log: options.log,
-    exitStatus: 1,
   });
 }
