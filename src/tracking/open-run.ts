@@ -22,6 +22,8 @@ export interface OpenRunSession {
   source: RunSource;
   github: RunGithubContext | null;
   params: Record<string, string>;
+  /** Tags set before the command started (absent in folders left by older versions). */
+  tags?: Record<string, string>;
   cwd: string;
   paramsFiles: string[];
   metricsFiles: string[];
@@ -81,6 +83,7 @@ export async function recordAbandonedRun(
   const config = await loadConfigFor(session.cwd, await git.topLevel());
   const builder = new RunBuilder();
   for (const [key, value] of Object.entries(session.params)) builder.addParam(key, value);
+  for (const [key, value] of Object.entries(session.tags ?? {})) builder.setTag(key, value);
   const ingested = await ingestOpenRun(session, folder, config, builder, {
     status: options.status ?? 'KILLED',
     exitCode: null,

@@ -35,6 +35,12 @@ export interface RunSessionSettings {
   push: boolean;
   /** Override of ghml.yml `tracking.stdout_metrics`. */
   stdoutMetrics?: boolean | undefined;
+  /** Tags set before the command starts (e.g. a pipeline stage's identity). */
+  tags?: Record<string, string> | undefined;
+  /** Override of ghml.yml `sources.params_files` (paths relative to cwd). */
+  paramsFiles?: readonly string[] | undefined;
+  /** Override of ghml.yml `sources.metrics_files` (paths relative to cwd). */
+  metricsFiles?: readonly string[] | undefined;
 }
 
 export interface RunSessionContext {
@@ -89,11 +95,14 @@ export async function runAndRecord(
   const { source, github } = await describeSource(git, context.env);
 
   // A broken params file fails before anything runs, naming the file and line.
-  for (const file of config.sources.paramsFiles)
-    await readParamsFile(join(context.cwd, file), file);
+  const paramsFiles = [...(settings.paramsFiles ?? config.sources.paramsFiles)];
+  const metricsFiles = [...(settings.metricsFiles ?? config.sources.metricsFiles)];
+  for (const file of paramsFiles) await readParamsFile(join(context.cwd, file), file);
+  const tags = settings.tags ?? {};
 
   const builder = new RunBuilder();
   for (const [key, value] of Object.entries(params)) builder.addParam(key, value);
+  for (const [key, value] of Object.entries(tags)) builder.setTag(key, value);
 
   const session: OpenRunSession = {
     id: ulid(),
@@ -104,8 +113,9 @@ export async function runAndRecord(
     github,
     params,
     cwd: context.cwd,
-    paramsFiles: config.sources.paramsFiles,
-    metricsFiles: config.sources.metricsFiles,
+    tags,
+    paramsFiles,
+    metricsFiles,
   };
   const folder = openRunFolder(await git.gitDir(), session.id);
   await mkdir(join(folder, 'artifacts'), { recursive: true });

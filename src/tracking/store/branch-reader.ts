@@ -61,6 +61,11 @@ export interface RunLocation {
 /** A run with its record. */
 export interface StoredRun extends RunLocation {
   record: RunRecord;
+  /**
+   * True when a `ghml runs delete` event hides the run (MLflow's lifecycle_stage 'deleted').
+   * Listings leave deleted runs out unless `includeDeleted` is set.
+   */
+  deleted?: boolean;
 }
 
 /** An event file of a run, with the event id from its file name. */
@@ -72,6 +77,8 @@ export interface StoredRunEvent {
 export interface ListRunsOptions {
   /** Only this experiment's runs. */
   experiment?: string;
+  /** Also list runs that were deleted with `ghml runs delete` (marked `deleted: true`). */
+  includeDeleted?: boolean;
 }
 
 export interface BranchReaderOptions {
