@@ -17,6 +17,7 @@ import {
   type RunEvent,
   type RunStatus,
 } from './run-record.js';
+import { isStorableTime, timeRule } from './run-limits.js';
 import { isCommitSha, isExperimentName, isRunId } from './store/run-path.js';
 import { InvalidRunDataError, NewerFormatError } from './tracking-errors.js';
 
@@ -63,8 +64,30 @@ function formatSummary(summary: MetricSummary): Record<string, unknown> {
   };
 }
 
+/**
+ * Refuses to write a time no reader could turn into a date: every time in run.json must be
+ * whole milliseconds within a Date's range (metric timestamps also not before the epoch).
+ */
+function checkRecordTimes(record: RunRecord): void {
+  const where = `run.json of run ${record.id}`;
+  const check = (field: string, value: unknown, minimum?: number): void => {
+    if (!isStorableTime(value, minimum)) {
+      throw new InvalidRunDataError(
+        where,
+        `'${field}' must be ${timeRule(minimum)}, got ${String(value)}`,
+      );
+    }
+  };
+  check('startTime', record.startTime);
+  if (record.endTime !== null) check('endTime', record.endTime);
+  for (const key of Object.keys(record.metrics)) {
+    check(`metrics.${key}.timestamp`, record.metrics[key]?.timestamp, 0);
+  }
+}
+
 /** run.json text: 2-space JSON in a fixed key order, ending with a newline. */
 export function formatRunRecord(record: RunRecord): string {
+  checkRecordTimes(record);
   const out = {
     format: record.format,
     id: record.id,
@@ -137,6 +160,13 @@ class Fields {
 
   nullableInteger(key: string): number | null {
     return this.isNull(key) ? null : this.integer(key);
+  }
+
+  /** Whole milliseconds within a Date's range, not before `minimum`. */
+  time(key: string, minimum?: number): number {
+    const v = this.value[key];
+    if (!isStorableTime(v, minimum)) this.fail(key, timeRule(minimum));
+    return v;
   }
 
   finite(key: string): number {
@@ -235,7 +265,7 @@ function parseSummary(f: Fields): MetricSummary {
   return {
     value: f.number('value'),
     step: f.finite('step'),
-    timestamp: f.finite('timestamp'),
+    timestamp: f.time('timestamp', 0),
     min: f.number('min'),
     max: f.number('max'),
     count: f.integer('count'),
@@ -264,8 +294,8 @@ export function parseRunRecord(text: string, where: string): RunRecord {
       (s) => (RUN_STATUSES as readonly string[]).includes(s),
       RUN_STATUSES.join(', '),
     ) as RunStatus,
-    startTime: f.finite('startTime'),
-    endTime: f.isNull('endTime') ? null : f.finite('endTime'),
+    startTime: f.time('startTime'),
+    endTime: f.isNull('endTime') ? null : f.time('endTime'),
     exitCode: f.nullableInteger('exitCode'),
     source: {
       commit: source.string('commit', isCommitSha, 'a full commit sha'),
@@ -307,7 +337,7 @@ export function parseMetricLines(text: string, where = 'metrics.jsonl'): MetricP
       key: f.string('key', (s) => s.length > 0, 'a non-empty string'),
       value: f.number('value'),
       step: f.finite('step'),
-      timestamp: f.finite('timestamp'),
+      timestamp: f.time('timestamp', 0),
     });
   });
   return points;
@@ -316,6 +346,9 @@ export function parseMetricLines(text: string, where = 'metrics.jsonl'): MetricP
 /** An event file (`events/<id>.json`): `kind` and `at` first, other fields sorted. */
 export function formatRunEvent(event: RunEvent): string {
   const { kind, at, ...rest } = event;
+  if (!isStorableTime(at)) {
+    throw new InvalidRunDataError(`event '${kind}'`, `'at' must be ${timeRule()}, got ${String(at)}`);
+  }
   const out = { kind, at, ...sortedRecord(rest, (v) => v) };
   const text = JSON.stringify(
     out,
@@ -325,11 +358,11 @@ export function formatRunEvent(event: RunEvent): string {
   return `${text}\n`;
 }
 
-/** Parses an event file; `kind` must be a non-empty string and `at` a time in ms. */
+/** Parses an event file; `kind` must be a non-empty string and `at` a time in ms within a Date's range. */
 export function parseRunEvent(text: string, where: string): RunEvent {
   const json = parseJson(text, where);
   const f = Fields.of(where, '', json);
   const kind = f.string('kind', (s) => s.length > 0, 'a non-empty string');
-  const at = f.finite('at');
+  const at = f.time('at');
   return { ...(json as Record<string, unknown>), kind, at };
 }

@@ -8,6 +8,7 @@
  * kept. (Call readParamsFile before starting the command to fail fast on a broken params.yaml.)
  * Only a bad run identity (experiment name, empty id) throws, from RunBuilder.build.
  */
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ArtifactLimits } from '../../config/config-types.js';
 import { collectArtifacts, type ArtifactFile } from './artifact-collector.js';
@@ -26,7 +27,12 @@ export interface IngestRunInput {
   eventsFile?: string | null;
   /** Params files (ghml.yml `sources.paramsFiles`), read first; missing files are skipped. */
   paramsFiles?: readonly string[];
-  /** Metrics files (`sources.metricsFiles`), read after the events; missing files are skipped. */
+  /**
+   * Metrics files (`sources.metricsFiles`), read after the events; missing files are skipped,
+   * and so are files last written before the run started (with a warning). Their values go
+   * only into metrics the run did not log: a logged metric keeps its series (with a warning
+   * when the file disagrees).
+   */
   metricsFiles?: readonly string[];
   /** GHML_ARTIFACTS_DIR. */
   artifactsDir?: string | null;
@@ -102,6 +108,37 @@ function eachPoint(
   }
 }
 
+/** The file's modification time in ms, or undefined when it does not exist. */
+async function modifiedAt(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).mtimeMs;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Linux stamps files from a clock that lags Date.now() by up to one tick (at most 10 ms). */
+const FILE_CLOCK_LAG_MS = 20;
+
+/**
+ * True when a file with modification time `mtimeMs` was written at or after `startTime`, at
+ * the file system's resolution: times on whole (FAT: even) seconds come from a file system
+ * that keeps no finer time, and are compared with the start rounded down the same way.
+ */
+export function writtenSince(mtimeMs: number, startTime: number): boolean {
+  for (const resolution of [2000, 1000]) {
+    if (mtimeMs % resolution === 0) {
+      return mtimeMs >= Math.floor(startTime / resolution) * resolution;
+    }
+  }
+  return mtimeMs >= startTime - FILE_CLOCK_LAG_MS;
+}
+
+function isoTime(ms: number): string {
+  return new Date(Math.round(ms)).toISOString();
+}
+
 /** Reads all of a finished run's outputs and builds its record; see the module comment. */
 export async function ingestRun(input: IngestRunInput): Promise<IngestedRun> {
   const cwd = input.cwd ?? process.cwd();
@@ -148,12 +185,28 @@ export async function ingestRun(input: IngestRunInput): Promise<IngestedRun> {
 
   for (const name of input.metricsFiles ?? []) {
     try {
-      const result = await readMetricsFile(resolve(cwd, name), name);
+      const path = resolve(cwd, name);
+      const written = await modifiedAt(path);
+      if (written === undefined) continue;
+      if (!writtenSince(written, input.run.startTime)) {
+        warnings.add({
+          source: name,
+          message: `not read: it was last written at ${isoTime(written)}, before this run started at ${isoTime(input.run.startTime)} (left over from an earlier run?)`,
+        });
+        continue;
+      }
+      const result = await readMetricsFile(path, name);
       if (result === undefined) continue;
       for (const w of result.warnings) warnings.add(w);
       for (const [key, value] of result.metrics) {
         try {
-          builder.addFinalMetric(key, value);
+          const logged = builder.addFinalMetric(key, value);
+          if (logged !== undefined) {
+            warnings.add({
+              source: name,
+              message: `metric '${key}' is ${String(value)} here but the run logged ${String(logged)} last; the logged value is kept`,
+            });
+          }
         } catch (error) {
           fail(name, error);
         }
