@@ -9,7 +9,7 @@
  * Only a bad run identity (experiment name, empty id) throws, from RunBuilder.build.
  */
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { ArtifactLimits } from '../../config/config-types.js';
 import { collectArtifacts, type ArtifactFile } from './artifact-collector.js';
 import { readEventFile, type EventFileSummary, type LogEvent } from './event-file.js';
@@ -36,6 +36,11 @@ export interface IngestRunInput {
   metricsFiles?: readonly string[];
   /** GHML_ARTIFACTS_DIR. */
   artifactsDir?: string | null;
+  /**
+   * Where copies of stored artifacts are made (in a fresh folder inside it); default the
+   * folder that holds `artifactsDir` (the open run's folder).
+   */
+  snapshotDir?: string;
   artifactLimits: ArtifactLimits;
   /** Folder relative file names are resolved against; default process.cwd(). */
   cwd?: string;
@@ -46,6 +51,8 @@ export interface IngestRunInput {
 export interface IngestedRun extends BuiltRun {
   /** Stored artifacts for the tracking-branch writer (`artifacts/<path>` <- `file`). */
   artifactFiles: ArtifactFile[];
+  /** The folder of the copies in `artifactFiles`; remove it once the run is written. */
+  artifactCopies?: string;
   /** Everything skipped, as `source:line: message` material (see formatWarning). */
   warnings: IngestWarning[];
   events: EventFileSummary;
@@ -217,17 +224,20 @@ export async function ingestRun(input: IngestRunInput): Promise<IngestedRun> {
   }
 
   let artifactFiles: ArtifactFile[] = [];
+  let artifactCopies: string | undefined;
   let artifacts: RunIdentity['artifacts'] = [];
   if (input.artifactsDir) {
     try {
       const collected = await collectArtifacts({
         dir: input.artifactsDir,
+        snapshotDir: input.snapshotDir ?? dirname(resolve(input.artifactsDir)),
         maxFileBytes: input.artifactLimits.maxFileBytes,
         maxTotalBytes: input.artifactLimits.maxTotalBytes,
       });
       for (const w of collected.warnings) warnings.add(w);
       artifacts = collected.entries;
       artifactFiles = collected.files;
+      artifactCopies = collected.copies;
     } catch (error) {
       fail('artifacts', error);
     }
@@ -235,5 +245,11 @@ export async function ingestRun(input: IngestRunInput): Promise<IngestedRun> {
 
   const built = builder.build({ ...input.run, artifacts });
   for (const w of built.warnings) warnings.add(w);
-  return { ...built, artifactFiles, warnings: warnings.list(), events };
+  return {
+    ...built,
+    artifactFiles,
+    ...(artifactCopies === undefined ? {} : { artifactCopies }),
+    warnings: warnings.list(),
+    events,
+  };
 }

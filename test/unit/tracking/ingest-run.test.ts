@@ -1,4 +1,4 @@
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -78,9 +78,12 @@ describe('ingestRun', () => {
     expect(result.record.artifacts).toEqual([
       expect.objectContaining({ path: 'model.pkl', size: 7, stored: true }),
     ]);
+    // The writer stores a copy made while hashing, next to the artifacts folder.
     expect(result.artifactFiles).toEqual([
-      { path: 'model.pkl', file: join(artifacts, 'model.pkl') },
+      { path: 'model.pkl', file: join(result.artifactCopies ?? '', '0') },
     ]);
+    expect(result.artifactCopies?.startsWith(join(cwd, 'stored-'))).toBe(true);
+    expect(readFileSync(result.artifactFiles[0]?.file ?? '', 'utf8')).toBe('weights');
     expect(result.warnings.map(formatWarning)).toEqual([
       "events:2: param 'train.lr' was already logged as '0.01'; params are immutable within a run, cannot change it to '0.5'. Event skipped.",
       expect.stringMatching(/^events:4: not valid JSON/),
