@@ -36,10 +36,7 @@ export const MAX_TIME_MS = 8.64e15;
  */
 export function isStorableTime(value: unknown, minimum = -MAX_TIME_MS): value is number {
   return (
-    typeof value === 'number' &&
-    Number.isInteger(value) &&
-    value >= minimum &&
-    value <= MAX_TIME_MS
+    typeof value === 'number' && Number.isInteger(value) && value >= minimum && value <= MAX_TIME_MS
   );
 }
 

@@ -347,7 +347,10 @@ export function parseMetricLines(text: string, where = 'metrics.jsonl'): MetricP
 export function formatRunEvent(event: RunEvent): string {
   const { kind, at, ...rest } = event;
   if (!isStorableTime(at)) {
-    throw new InvalidRunDataError(`event '${kind}'`, `'at' must be ${timeRule()}, got ${String(at)}`);
+    throw new InvalidRunDataError(
+      `event '${kind}'`,
+      `'at' must be ${timeRule()}, got ${String(at)}`,
+    );
   }
   const out = { kind, at, ...sortedRecord(rest, (v) => v) };
   const text = JSON.stringify(

@@ -202,7 +202,10 @@ export function runRecordProblem(record: RunRecord): RecordProblem | undefined {
       return { field: `artifacts[${index}].path`, problem: `${shown(artifact.path)} ${problem}` };
     }
     if (paths.has(artifact.path)) {
-      return { field: `artifacts[${index}].path`, problem: `${shown(artifact.path)} is listed twice` };
+      return {
+        field: `artifacts[${index}].path`,
+        problem: `${shown(artifact.path)} is listed twice`,
+      };
     }
     paths.add(artifact.path);
   }

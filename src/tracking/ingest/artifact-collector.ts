@@ -316,7 +316,9 @@ async function checkSameFile(
     throw error;
   }
   if (!inside(real)) {
-    throw new SkipFile('its folder was replaced by a link leading outside the artifacts folder; skipped');
+    throw new SkipFile(
+      'its folder was replaced by a link leading outside the artifacts folder; skipped',
+    );
   }
   if (current.dev !== opened.dev || current.ino !== opened.ino) throw new ChangedFile();
 }

@@ -23,7 +23,7 @@ import {
   validateTagValue,
   validateTimestamp,
 } from '../run-limits.js';
-import type { WarningList } from './ingest-warnings.js';
+import { WarningList } from './ingest-warnings.js';
 
 /** One metric point. Without `step` the builder uses the key's next step; without `timestamp`, the ingestion time. */
 export interface MetricEvent {
@@ -239,14 +239,12 @@ function parseBatch(
       if (step !== null && !(typeof step === 'number' && Number.isSafeInteger(step))) {
         validateStep(key, step);
       }
-      if (
-        !(
-          typeof timestamp === 'number' &&
-          Number.isSafeInteger(timestamp) &&
-          timestamp >= 0 &&
-          timestamp <= MAX_TIME_MS
-        )
-      ) {
+      if (!(
+        typeof timestamp === 'number' &&
+        Number.isSafeInteger(timestamp) &&
+        timestamp >= 0 &&
+        timestamp <= MAX_TIME_MS
+      )) {
         validateTimestamp(key, timestamp);
       }
     } catch (error) {
@@ -298,6 +296,8 @@ export interface ReadEventFileOptions {
   /** Name used in warnings; default: the path. */
   displayName?: string;
   maxLineBytes?: number;
+  /** When set, lines without this (ASCII) text are passed over unparsed, e.g. 'param'. */
+  mustContain?: string;
 }
 
 /**
@@ -328,6 +328,9 @@ export async function readEventFile(
         message: `line is ${end - start} bytes, over the ${maxLine}-byte limit; skipped`,
       });
       return;
+    }
+    if (options.mustContain !== undefined) {
+      if (buf.subarray(start, end).indexOf(options.mustContain, 0, 'latin1') === -1) return;
     }
     const text = buf.toString('utf8', start, end);
     if (buf[start] !== 0x7b && text.trim() === '') return; // 0x7b '{': skip the trim for events
@@ -406,6 +409,23 @@ export async function readEventFile(
     }
   }
   return summary;
+}
+
+/**
+ * The value a param was first logged with in an events file so far, or undefined (also when
+ * the file does not exist). Reads only the lines that can be param events.
+ */
+export async function loggedParam(path: string, key: string): Promise<string | undefined> {
+  let value: string | undefined;
+  await readEventFile(
+    path,
+    (event) => {
+      if (value === undefined && event.type === 'param' && event.key === key) value = event.value;
+    },
+    new WarningList(0),
+    { mustContain: 'param' },
+  );
+  return value;
 }
 
 /** Checks an event against MLflow's limits before it is written; throws the typed error. */
