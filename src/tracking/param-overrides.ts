@@ -59,10 +59,14 @@ export function parseParamOverride(text: string): ParamOverride {
   };
 }
 
+/** A params file's bytes before the run and its text with the overrides applied. */
+export interface ParamPlan {
+  original: Buffer;
+  changed: string;
+}
+
 /** Files changed for a run; `restore` puts them back (safe to call more than once). */
 export interface AppliedOverrides {
-  /** The params files as changed, by name (for checks before the command starts). */
-  readonly texts: ReadonlyMap<string, string>;
   /** Writes the original bytes back, synchronously (it runs in signal handlers too). */
   restore(): void;
   /** Call when the command starts and ends: a signal while it runs is the command's. */
@@ -79,13 +83,10 @@ export async function planParamOverrides(
   cwd: string,
   paramsFiles: readonly string[],
   overrides: readonly ParamOverride[],
-): Promise<Map<string, { original: Buffer; changed: string }>> {
-  const plans = new Map<string, { original: Buffer; changed: string }>();
+): Promise<Map<string, ParamPlan>> {
+  const plans = new Map<string, ParamPlan>();
   if (overrides.length === 0) return plans;
-  const docs = new Map<
-    string,
-    { original: Buffer; apply: (o: ParamOverride) => void; text(): string }
-  >();
+  const docs = new Map<string, FileEditor>();
   for (const override of overrides) {
     const file = override.file ?? paramsFiles[0];
     if (file === undefined || !paramsFiles.includes(file)) {
@@ -121,7 +122,7 @@ export async function planParamOverrides(
 /** Writes planned changes and arms the restore; see the module comment. */
 export async function applyParamOverrides(
   cwd: string,
-  plans: ReadonlyMap<string, { original: Buffer; changed: string }>,
+  plans: ReadonlyMap<string, ParamPlan>,
 ): Promise<AppliedOverrides> {
   const written: Array<{ path: string; original: Buffer }> = [];
   let restored = false;
@@ -152,7 +153,6 @@ export async function applyParamOverrides(
     throw error;
   }
   return {
-    texts: new Map([...plans].map(([file, plan]) => [file, plan.changed])),
     restore,
     commandRunning(value: boolean) {
       running = value;
@@ -160,10 +160,14 @@ export async function applyParamOverrides(
   };
 }
 
-function editor(
-  file: string,
-  original: Buffer,
-): { original: Buffer; apply: (o: ParamOverride) => void; text(): string } {
+/** One params file being changed in memory. */
+interface FileEditor {
+  original: Buffer;
+  apply(override: ParamOverride): void;
+  text(): string;
+}
+
+function editor(file: string, original: Buffer): FileEditor {
   const text = original.toString('utf8');
   if (/^\uFEFF?\s*\{/.test(text) && isJson(text)) return jsonEditor(file, original, text);
   const doc = parseYamlText(text, file).doc;
@@ -246,11 +250,7 @@ function yamlPath(doc: Document.Parsed, key: string): string[] {
   );
 }
 
-function jsonEditor(
-  file: string,
-  original: Buffer,
-  text: string,
-): { original: Buffer; apply: (o: ParamOverride) => void; text(): string } {
+function jsonEditor(file: string, original: Buffer, text: string): FileEditor {
   const root = JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
   const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
   const define = (target: Record<string, unknown>, name: string, value: unknown): void => {

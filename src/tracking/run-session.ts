@@ -208,10 +208,6 @@ export async function runAndRecord(
     metricsFiles,
   };
   const folder = openRunFolder(await git.gitDir(), session.id);
-  await mkdir(join(folder, 'artifacts'), { recursive: true });
-  await writeFile(join(folder, 'events.jsonl'), '');
-  await writeFile(join(folder, 'session.json'), `${JSON.stringify(session, null, 2)}\n`);
-
   const parseStdout = settings.stdoutMetrics ?? config.tracking.stdoutMetrics;
   const stdoutParser = parseStdout
     ? new StdoutMetricsParser(builder, { integerKeys: declaredMetrics(config, experiment) })
@@ -224,6 +220,9 @@ export async function runAndRecord(
         `ghml: set ${plural((settings.setParams ?? []).length, 'param')} in ${[...plans.keys()].join(', ')} for this run`,
       );
     }
+    await mkdir(join(folder, 'artifacts'), { recursive: true });
+    await writeFile(join(folder, 'events.jsonl'), '');
+    await writeFile(join(folder, 'session.json'), `${JSON.stringify(session, null, 2)}\n`);
     context.log(
       `ghml: run ${session.id} started (experiment ${experiment}, commit ${source.commit.slice(0, 7)})`,
     );
