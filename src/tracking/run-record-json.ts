@@ -21,9 +21,12 @@ import { isStorableTime, timeRule } from './run-limits.js';
 import { isCommitSha, isExperimentName, isRunId } from './store/run-path.js';
 import { InvalidRunDataError, NewerFormatError } from './tracking-errors.js';
 
-function sortedRecord<T, U>(record: Record<string, T>, map: (value: T) => U): Record<string, U> {
+function sortedRecord<T, U>(
+  record: Record<string, T>,
+  map: (value: T, key: string) => U,
+): Record<string, U> {
   const out: Record<string, U> = {};
-  for (const key of Object.keys(record).sort()) out[key] = map(record[key] as T);
+  for (const key of Object.keys(record).sort()) out[key] = map(record[key] as T, key);
   return out;
 }
 
@@ -53,7 +56,14 @@ function formatArtifact(artifact: ArtifactEntry): Record<string, unknown> {
   return out;
 }
 
-function formatSummary(summary: MetricSummary): Record<string, unknown> {
+function formatSummary(
+  summary: MetricSummary,
+  key: string,
+  refuse: (field: string, value: unknown, minimum: number) => never,
+): Record<string, unknown> {
+  if (!isStorableTime(summary.timestamp, 0)) {
+    refuse(`metrics.${key}.timestamp`, summary.timestamp, 0);
+  }
   return {
     value: encodeNumber(summary.value),
     step: summary.step,
@@ -66,28 +76,28 @@ function formatSummary(summary: MetricSummary): Record<string, unknown> {
 
 /**
  * Refuses to write a time no reader could turn into a date: every time in run.json must be
- * whole milliseconds within a Date's range (metric timestamps also not before the epoch).
+ * whole milliseconds within a Date's range (metric timestamps also not before the epoch; those
+ * are checked as their summaries are formatted). Returns the refusal for the metric checks.
  */
-function checkRecordTimes(record: RunRecord): void {
-  const where = `run.json of run ${record.id}`;
-  const check = (field: string, value: unknown, minimum?: number): void => {
-    if (!isStorableTime(value, minimum)) {
-      throw new InvalidRunDataError(
-        where,
-        `'${field}' must be ${timeRule(minimum)}, got ${String(value)}`,
-      );
-    }
+function checkRecordTimes(
+  record: RunRecord,
+): (field: string, value: unknown, minimum?: number) => never {
+  const refuse = (field: string, value: unknown, minimum?: number): never => {
+    throw new InvalidRunDataError(
+      `run.json of run ${record.id}`,
+      `'${field}' must be ${timeRule(minimum)}, got ${String(value)}`,
+    );
   };
-  check('startTime', record.startTime);
-  if (record.endTime !== null) check('endTime', record.endTime);
-  for (const key of Object.keys(record.metrics)) {
-    check(`metrics.${key}.timestamp`, record.metrics[key]?.timestamp, 0);
+  if (!isStorableTime(record.startTime)) refuse('startTime', record.startTime);
+  if (record.endTime !== null && !isStorableTime(record.endTime)) {
+    refuse('endTime', record.endTime);
   }
+  return refuse;
 }
 
 /** run.json text: 2-space JSON in a fixed key order, ending with a newline. */
 export function formatRunRecord(record: RunRecord): string {
-  checkRecordTimes(record);
+  const refuse = checkRecordTimes(record);
   const out = {
     format: record.format,
     id: record.id,
@@ -105,7 +115,7 @@ export function formatRunRecord(record: RunRecord): string {
     github: record.github === null ? null : formatGithub(record.github),
     params: sortedRecord(record.params, (v) => v),
     tags: sortedRecord(record.tags, (v) => v),
-    metrics: sortedRecord(record.metrics, formatSummary),
+    metrics: sortedRecord(record.metrics, (summary, key) => formatSummary(summary, key, refuse)),
     artifacts: record.artifacts.map(formatArtifact),
   };
   return `${JSON.stringify(out, null, 2)}\n`;
