@@ -187,3 +187,16 @@ export class RunTooLargeError extends GhmlError {
     this.name = 'RunTooLargeError';
   }
 }
+
+/** `ghml push --drop` of something that is not waiting in the local queue. */
+export class NotQueuedError extends UsageError {
+  constructor(id: string, branch: string) {
+    super(
+      `'${id}' is not waiting in the local queue of '${branch}': only runs not pushed yet can be dropped`,
+      {
+        hint: '`ghml push --json` lists what waits to be pushed; a run already pushed can be hidden with `ghml runs delete <id>`',
+      },
+    );
+    this.name = 'NotQueuedError';
+  }
+}

@@ -10,6 +10,7 @@
 import type { Git } from '../../git/git.js';
 import { TREE_MODE, type TreeEntry } from '../../git/tree-entry.js';
 import { setTreeEntry } from '../../git/tree-edit.js';
+import { stripTerminalEscapes } from '../../text/plain-text.js';
 import { PushRejectedError } from '../tracking-errors.js';
 import { entryMessage } from './entry-commit.js';
 import { readFolderEvents, readRunRecords, walkRunFolders } from './open-bucket.js';
@@ -213,11 +214,12 @@ export async function migrateBranch(
       for (let i = 0; i < 10 && !(await withContext((c) => rebuildLocal(c, refs))); i++);
       return { ...built, pushed: true, attempts: attempt };
     }
-    if (!/stale info|non-fast-forward|fetch first|rejected/.test(result.stdout + result.stderr)) {
+    // Someone pushed since the fetch: the lease refused the migration; start again.
+    if (!/stale info|non-fast-forward|fetch first/.test(result.stdout)) {
       throw new PushRejectedError(
         refs.remote,
         refs.branch,
-        result.stderr.trim() || 'git push failed',
+        stripTerminalEscapes(result.stderr.trim()) || 'git push failed',
       );
     }
   }

@@ -139,19 +139,22 @@ export async function rebuildLocal(
   const { git } = context;
   const state = await readRefState(git, refs);
   const { local, remoteTracking } = state;
-  if (remoteTracking === undefined) return true;
-  if (local !== undefined && exclude.size === 0) {
+  if (local === undefined) return true;
+  const queue = await listQueue(git, context.reader, refs, state, context.warn);
+  const kept = queue.filter((e) => !exclude.has(e.id));
+  if (remoteTracking === undefined) {
+    // The remote has no branch yet: keep the local history unless something leaves the queue.
+    if (
+      kept.length === queue.length &&
+      (await unreachedCommits(git, state)).length === queue.length
+    )
+      return true;
+  } else if (exclude.size === 0) {
     if (local === remoteTracking || (await git.isAncestor(remoteTracking, local))) return true;
   }
-  const queue = (await listQueue(git, context.reader, refs, state, context.warn)).filter(
-    (e) => !exclude.has(e.id),
-  );
-  const built = await buildOnTip(
-    context,
-    { commit: remoteTracking, ref: refs.remoteTracking },
-    queue,
-    'skip',
-  );
+  const base =
+    remoteTracking === undefined ? undefined : { commit: remoteTracking, ref: refs.remoteTracking };
+  const built = await buildOnTip(context, base, kept, 'skip');
   if (built.commit === local) return true;
   return git.tryUpdateRef(
     refs.local,

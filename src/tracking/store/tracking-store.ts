@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import type { Git } from '../../git/git.js';
 import { assertEntryName, parseLsTree } from '../../git/tree-entry.js';
 import type { MetricPoint, RunEvent } from '../run-record.js';
-import { RunNotFoundError } from '../tracking-errors.js';
+import { NotQueuedError } from '../tracking-errors.js';
 import {
   BranchReader,
   type ListRunsOptions,
@@ -171,7 +171,7 @@ export function openTrackingStore(git: Git, options: TrackingStoreOptions): Trac
     },
     async drop(id, saveDir) {
       const entry = (await currentQueue()).find((e) => e.id === id.trim().toUpperCase());
-      if (entry === undefined) throw new RunNotFoundError(id, `the local queue of ${refs.branch}`);
+      if (entry === undefined) throw new NotQueuedError(id, refs.branch);
       const savedTo = join(saveDir, entry.id);
       await saveEntry(git, entry, savedTo);
       const exclude = new Set([entry.id]);
