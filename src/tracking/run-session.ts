@@ -29,7 +29,6 @@ import {
   type OpenRunSession,
 } from './open-run.js';
 import { openTrackingStore } from './store/tracking-store.js';
-import type { GhmlConfig } from '../config/config-types.js';
 import { validateExperimentName, validateKey, validateParamValue } from './run-limits.js';
 import {
   applyParamOverrides,
@@ -289,16 +288,12 @@ export async function runAndRecord(
     for (const warning of ingested.warnings)
       context.log(`ghml: warning: ${formatWarning(warning)}`);
 
-    const result = await recordRun(git, config, folder, ingested, {
+    // Removes the open folder, with the copies of stored artifacts in it.
+    return await recordRun(git, config, folder, ingested, {
       push: settings.push,
       log: context.log,
       exitStatus: shellExitStatus(outcome),
     });
-    if (ingested.artifactCopies !== undefined) {
-      // The run is written; a copy that cannot be removed only costs disk space.
-      await rm(ingested.artifactCopies, { recursive: true, force: true }).catch(() => undefined);
-    }
-    return result;
   } finally {
     applied?.restore();
   }

@@ -51,7 +51,7 @@ export interface IngestRunInput {
 export interface IngestedRun extends BuiltRun {
   /** Stored artifacts for the tracking-branch writer (`artifacts/<path>` <- `file`). */
   artifactFiles: ArtifactFile[];
-  /** The folder of the copies in `artifactFiles`; remove it once the run is written. */
+  /** The folder of the copies in `artifactFiles` (in the open run's folder, removed with it). */
   artifactCopies?: string;
   /** Everything skipped, as `source:line: message` material (see formatWarning). */
   warnings: IngestWarning[];

@@ -49,7 +49,7 @@ describe('ingestRun', () => {
     );
     const builder = new RunBuilder({ now: () => 100 });
     const stdout = new StdoutMetricsParser(builder, { now: () => 50 });
-    stdout.write('epoch=0 throughput=10\nepoch=1 throughput=12\n');
+    stdout.write('epoch=0 throughput=10.0\nepoch=1 throughput=12.0\n');
     stdout.end();
 
     const result = await ingestRun({
