@@ -112,7 +112,9 @@ export async function pipelineStatus(
     const stage = graph.stage(name);
     if (stage === undefined) continue;
     const locked = workspace.lock.get(name);
-    const check = checkStage(stage, locked, workspace.hasher, workspace.params, (h) => workspace.inLocalCache(h));
+    const check = checkStage(stage, locked, workspace.hasher, workspace.params, (h) =>
+      workspace.inLocalCache(h),
+    );
     const entries = check.upToDate ? [] : statusEntries(check.changes, locked === undefined);
     out.push([name, entries]);
   }
@@ -125,7 +127,9 @@ export async function loadPipelineAt(cwd: string): Promise<LoadedPipeline> {
   return (await locatePipeline(cwd)).loaded;
 }
 
-async function locatePipeline(cwd: string): Promise<{ loaded: LoadedPipeline; top: string | undefined }> {
+async function locatePipeline(
+  cwd: string,
+): Promise<{ loaded: LoadedPipeline; top: string | undefined }> {
   let top: string | undefined;
   try {
     top = await (await createGit(cwd)).topLevel();
@@ -144,7 +148,8 @@ export interface CompileSettings {
 /** Compiles the pipeline of `cwd`; paths in a workflow are relative to the repository root. */
 export async function compilePipelineAt(cwd: string, settings: CompileSettings): Promise<string> {
   const { loaded, top } = await locatePipeline(cwd);
-  const projectDir = top === undefined ? '' : relative(top, loaded.definition.root).split(sep).join('/');
+  const projectDir =
+    top === undefined ? '' : relative(top, loaded.definition.root).split(sep).join('/');
   return compilePipeline(loaded, settings.target, {
     projectDir,
     outputsVia: settings.outputsVia,

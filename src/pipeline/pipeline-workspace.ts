@@ -59,7 +59,11 @@ export function openWorkspace(options: WorkspaceOptions): PipelineWorkspace {
     lock: LockFile.read(options.root),
     local,
     outputs,
-    runCache: new RunCache(join(dir, 'run-cache'), options.tracking, options.fetchTracking ?? false),
+    runCache: new RunCache(
+      join(dir, 'run-cache'),
+      options.tracking,
+      options.fetchTracking ?? false,
+    ),
     dir,
     inLocalCache(hash) {
       const sha = isDirHash(hash) ? hash.slice(0, -DIR_SUFFIX.length) : hash;

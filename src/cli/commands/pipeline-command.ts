@@ -18,10 +18,15 @@ export function registerPipelineCommand(program: Command, context: CommandContex
   const pipeline = program.command('pipeline').description('work with the pipeline definition');
   pipeline
     .command('compile')
-    .description('compile the pipeline to a GitHub Actions workflow or a Kubeflow Pipelines v2 pipeline')
+    .description(
+      'compile the pipeline to a GitHub Actions workflow or a Kubeflow Pipelines v2 pipeline',
+    )
     .requiredOption('-t, --target <target>', `what to compile to: ${COMPILE_TARGETS.join(' or ')}`)
     .option('-o, --output <file>', 'write to this file instead of stdout')
-    .option('--image <image>', '(kfp) container image of every task (default: ghml.yml pipeline.image)')
+    .option(
+      '--image <image>',
+      '(kfp) container image of every task (default: ghml.yml pipeline.image)',
+    )
     .option(
       '--outputs-via <how>',
       "(actions) how outputs reach later jobs: 'artifacts' (workflow artifacts) or 'store' (the artifact store)",
@@ -34,9 +39,12 @@ export function registerPipelineCommand(program: Command, context: CommandContex
         });
       }
       if (options.outputsVia !== 'artifacts' && options.outputsVia !== 'store') {
-        throw new UsageError(`--outputs-via must be 'artifacts' or 'store', got '${options.outputsVia.slice(0, 40)}'`, {
-          hint: 'use --outputs-via artifacts (default) or --outputs-via store',
-        });
+        throw new UsageError(
+          `--outputs-via must be 'artifacts' or 'store', got '${options.outputsVia.slice(0, 40)}'`,
+          {
+            hint: 'use --outputs-via artifacts (default) or --outputs-via store',
+          },
+        );
       }
       const text = await compilePipelineAt(context.cwd, {
         target: options.target as CompileTarget,

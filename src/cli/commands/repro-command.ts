@@ -18,9 +18,12 @@ interface ReproOptions {
 export function parseJobs(text: string): number {
   const jobs = Number(text);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
-    throw new UsageError(`--jobs must be a whole number from 1 to 256, got '${text.slice(0, 40)}'`, {
-      hint: 'e.g. ghml repro -j 4',
-    });
+    throw new UsageError(
+      `--jobs must be a whole number from 1 to 256, got '${text.slice(0, 40)}'`,
+      {
+        hint: 'e.g. ghml repro -j 4',
+      },
+    );
   }
   return jobs;
 }
@@ -29,7 +32,10 @@ export function registerReproCommand(program: Command, context: CommandContext):
   program
     .command('repro')
     .description('run the pipeline stages whose command, deps or params changed, in DAG order')
-    .argument('[stages...]', 'stages to bring up to date, with their upstream stages (default: all)')
+    .argument(
+      '[stages...]',
+      'stages to bring up to date, with their upstream stages (default: all)',
+    )
     .option('-j, --jobs <n>', 'run up to n independent stages at once', '1')
     .option('-f, --force', 'run the stages even when nothing changed')
     .option('--dry', 'say what would run or be restored, run nothing')
@@ -39,7 +45,10 @@ export function registerReproCommand(program: Command, context: CommandContext):
       'run only the named stages; their upstream stages are restored from the cache, never run',
     )
     .option('--no-push', 'keep the stage runs on the local tracking branch')
-    .option('--pipeline-run-id <id>', 'group the stage runs under this id (default: GHML_PIPELINE_RUN_ID, else new)')
+    .option(
+      '--pipeline-run-id <id>',
+      'group the stage runs under this id (default: GHML_PIPELINE_RUN_ID, else new)',
+    )
     .action(async (stages: string[], options: ReproOptions) => {
       const result = await reproducePipeline(
         {
@@ -55,7 +64,8 @@ export function registerReproCommand(program: Command, context: CommandContext):
         { cwd: context.cwd, env: context.env, log: (message) => context.io.err(message) },
       );
       const counts = new Map<string, number>();
-      for (const stage of result.stages) counts.set(stage.outcome, (counts.get(stage.outcome) ?? 0) + 1);
+      for (const stage of result.stages)
+        counts.set(stage.outcome, (counts.get(stage.outcome) ?? 0) + 1);
       const summary = [...counts].map(([outcome, n]) => `${n} ${outcome}`).join(', ');
       context.io.err(
         `ghml: pipeline run ${result.pipelineRunId}: ${plural(result.stages.length, 'stage')} (${summary})`,

@@ -26,6 +26,8 @@ export function registerStatusCommand(program: Command, context: CommandContext)
         context.io.out(JSON.stringify(Object.fromEntries(changed), null, 2));
         return;
       }
-      context.io.out(changed.length > 0 ? formatStatus(changed) : 'Data and pipelines are up to date.');
+      context.io.out(
+        changed.length > 0 ? formatStatus(changed) : 'Data and pipelines are up to date.',
+      );
     });
 }

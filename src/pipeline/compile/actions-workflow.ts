@@ -40,7 +40,10 @@ function inProject(projectDir: string, path: string): string {
   return projectDir === '' ? path : `${projectDir}/${path}`;
 }
 
-export function compileActionsWorkflow(loaded: LoadedPipeline, options: ActionsCompileOptions): string {
+export function compileActionsWorkflow(
+  loaded: LoadedPipeline,
+  options: ActionsCompileOptions,
+): string {
   const { graph, definition } = loaded;
   const order: Group[] = [];
   const byGroup = new Map<string, Group>();
@@ -49,7 +52,12 @@ export function compileActionsWorkflow(loaded: LoadedPipeline, options: ActionsC
   for (const stage of graph.order) {
     let group = byGroup.get(stage.group);
     if (group === undefined) {
-      group = { id: ids.get(stage.group) as string, name: stage.group, members: [], matrix: stage.member !== null };
+      group = {
+        id: ids.get(stage.group) as string,
+        name: stage.group,
+        members: [],
+        matrix: stage.member !== null,
+      };
       byGroup.set(stage.group, group);
       order.push(group);
     }
@@ -74,12 +82,16 @@ export function compileActionsWorkflow(loaded: LoadedPipeline, options: ActionsC
         needs.add(upGroup.id);
       }
     }
-    return [...needs].sort((a, b) => order.findIndex((g) => g.id === a) - order.findIndex((g) => g.id === b));
+    return [...needs].sort(
+      (a, b) => order.findIndex((g) => g.id === a) - order.findIndex((g) => g.id === b),
+    );
   };
   const hasDownstream = (group: Group): boolean =>
     group.members.some((m) => graph.downstreamOf(m.name).length > 0);
   const artifactName = (group: Group, member: StageSpec): string =>
-    group.matrix ? `ghml-outs--${group.id}--${artifactPart(member.member ?? '')}` : `ghml-outs--${group.id}`;
+    group.matrix
+      ? `ghml-outs--${group.id}--${artifactPart(member.member ?? '')}`
+      : `ghml-outs--${group.id}`;
   const outPaths = (member: StageSpec): string[] => [
     inProject(options.projectDir, definition.file),
     ...member.outs.map((o) => inProject(options.projectDir, o.path)),
@@ -98,7 +110,8 @@ export function compileActionsWorkflow(loaded: LoadedPipeline, options: ActionsC
     if (options.outputsVia === 'artifacts') {
       const ups = new Set<Group>();
       for (const member of group.members) {
-        for (const up of graph.upstreamOf(member.name)) ups.add(byGroup.get((graph.stage(up) as StageSpec).group) as Group);
+        for (const up of graph.upstreamOf(member.name))
+          ups.add(byGroup.get((graph.stage(up) as StageSpec).group) as Group);
       }
       for (const up of order.filter((g) => ups.has(g))) {
         steps.push({
@@ -126,8 +139,12 @@ export function compileActionsWorkflow(loaded: LoadedPipeline, options: ActionsC
         name: 'Outputs for the next stages',
         uses: UPLOAD_ACTION,
         with: {
-          name: group.matrix ? '${{ matrix.artifact }}' : artifactName(group, group.members[0] as StageSpec),
-          path: group.matrix ? '${{ matrix.outs }}' : outPaths(group.members[0] as StageSpec).join('\n'),
+          name: group.matrix
+            ? '${{ matrix.artifact }}'
+            : artifactName(group, group.members[0] as StageSpec),
+          path: group.matrix
+            ? '${{ matrix.outs }}'
+            : outPaths(group.members[0] as StageSpec).join('\n'),
           'if-no-files-found': 'error',
           'retention-days': 7,
           overwrite: true,
@@ -149,7 +166,9 @@ export function compileActionsWorkflow(loaded: LoadedPipeline, options: ActionsC
         matrix: {
           include: group.members.map((member) => ({
             stage: member.name,
-            ...(upload ? { artifact: artifactName(group, member), outs: outPaths(member).join('\n') } : {}),
+            ...(upload
+              ? { artifact: artifactName(group, member), outs: outPaths(member).join('\n') }
+              : {}),
           })),
         },
       };
@@ -182,5 +201,7 @@ export function compileActionsWorkflow(loaded: LoadedPipeline, options: ActionsC
     '# Edit the pipeline there and compile again rather than editing this file.',
     '',
   ].join('\n');
-  return header + stringify(workflow, { lineWidth: 0, nullStr: '' }).replace(/^(\s*\w+):\s+$/gm, '$1:');
+  return (
+    header + stringify(workflow, { lineWidth: 0, nullStr: '' }).replace(/^(\s*\w+):\s+$/gm, '$1:')
+  );
 }

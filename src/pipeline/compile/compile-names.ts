@@ -21,7 +21,10 @@ export function kfpName(name: string): string {
 }
 
 /** Makes names unique by suffixing -2, -3, ... in order. */
-export function uniqueNames(names: readonly string[], make: (name: string) => string): Map<string, string> {
+export function uniqueNames(
+  names: readonly string[],
+  make: (name: string) => string,
+): Map<string, string> {
   const used = new Set<string>();
   const out = new Map<string, string>();
   for (const name of names) {

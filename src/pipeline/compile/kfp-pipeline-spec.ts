@@ -22,7 +22,10 @@ export interface KfpCompileOptions {
   image?: string | undefined;
 }
 
-export function compileKfpPipelineSpec(loaded: LoadedPipeline, options: KfpCompileOptions = {}): string {
+export function compileKfpPipelineSpec(
+  loaded: LoadedPipeline,
+  options: KfpCompileOptions = {},
+): string {
   const { graph, definition } = loaded;
   const image = options.image ?? definition.image;
   if (image === null || image === '') {

@@ -19,7 +19,8 @@ function pathProblem(path: string): string | undefined {
   if (path.trim() === '') return 'it is empty';
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(path)) return 'it contains a control character';
-  if (path.startsWith('/') || path.startsWith('\\') || /^[A-Za-z]:/.test(path)) return 'it is absolute';
+  if (path.startsWith('/') || path.startsWith('\\') || /^[A-Za-z]:/.test(path))
+    return 'it is absolute';
   return undefined;
 }
 

@@ -183,7 +183,8 @@ export function interpolate(
   for (const match of matches) {
     const expr = match[1] ?? '';
     const value = select(context, parseExpression(expr), used);
-    const shown = options.inCmd && isRecord(value) ? flags(value).join(' ') : scalarText(value, expr);
+    const shown =
+      options.inCmd && isRecord(value) ? flags(value).join(' ') : scalarText(value, expr);
     out += text.slice(last, match.index) + shown;
     last = (match.index ?? 0) + match[0].length;
   }

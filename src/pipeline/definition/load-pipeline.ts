@@ -6,7 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { LineCounter, parse as parseYaml, parseDocument, isMap, isScalar, type Document } from 'yaml';
+import {
+  LineCounter,
+  parse as parseYaml,
+  parseDocument,
+  isMap,
+  isScalar,
+  type Document,
+} from 'yaml';
 import { didYouMean } from '../../config/did-you-mean.js';
 import { NodeReader, quote, type Field } from '../../config/yaml-node-reader.js';
 import { buildGraph, type PipelineGraph } from '../graph/pipeline-graph.js';
@@ -94,7 +101,11 @@ export function loadPipeline(root: string): LoadedPipeline {
     ]);
   }
   const lines = new LineCounter();
-  const doc = parseDocument(found.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(found.text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
   const r = new NodeReader(doc, lines, found.file);
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
@@ -133,9 +144,14 @@ export function loadPipeline(root: string): LoadedPipeline {
       }
     }
     const imageField = pick(pipeline, settings, 'image');
-    const givenImage = r.text(imageField, 'an image', 'write an image such as ghcr.io/acme/train:1.0');
+    const givenImage = r.text(
+      imageField,
+      'an image',
+      'write an image such as ghcr.io/acme/train:1.0',
+    );
     if (givenImage !== undefined) {
-      if (givenImage !== '' && !/\s/.test(givenImage) && !givenImage.startsWith('-')) image = givenImage;
+      if (givenImage !== '' && !/\s/.test(givenImage) && !givenImage.startsWith('-'))
+        image = givenImage;
       else {
         r.report(
           imageField,
@@ -176,13 +192,22 @@ export function loadPipeline(root: string): LoadedPipeline {
     if (path === undefined) return;
     const data = loadVarsFile(path);
     if (typeof data === 'string') {
-      r.report(field, `names a vars file that cannot be used: ${data}`, `create ${path}, or remove it from vars`);
+      r.report(
+        field,
+        `names a vars file that cannot be used: ${data}`,
+        `create ${path}, or remove it from vars`,
+      );
       return;
     }
-    const keys = keyList === undefined ? Object.keys(data) : keyList.split(',').map((k) => k.trim());
+    const keys =
+      keyList === undefined ? Object.keys(data) : keyList.split(',').map((k) => k.trim());
     for (const key of keys) {
       if (!Object.hasOwn(data, key)) {
-        r.report(field, `asks for '${key}', which ${path} does not have`, `add ${key} to ${path}, or remove it here`);
+        r.report(
+          field,
+          `asks for '${key}', which ${path} does not have`,
+          `add ${key} to ${path}, or remove it here`,
+        );
         continue;
       }
       try {
@@ -212,7 +237,11 @@ export function loadPipeline(root: string): LoadedPipeline {
         }
         addFile(item, item.node.value, into);
       } else {
-        r.report(item, 'must be a vars file name or a mapping of vars', 'write e.g. - config.yaml or - {seed: 1}');
+        r.report(
+          item,
+          'must be a vars file name or a mapping of vars',
+          'write e.g. - config.yaml or - {seed: 1}',
+        );
       }
     }
   };
@@ -221,7 +250,8 @@ export function loadPipeline(root: string): LoadedPipeline {
     const data = loadVarsFile(DEFAULT_PARAMS_FILE);
     if (typeof data === 'string') {
       r.reportAt(0, `params.yaml cannot be loaded as vars: ${data}`, 'fix params.yaml');
-    } else for (const [key, value] of Object.entries(data)) context.set(key, value, DEFAULT_PARAMS_FILE);
+    } else
+      for (const [key, value] of Object.entries(data)) context.set(key, value, DEFAULT_PARAMS_FILE);
   }
   if (varsField !== undefined && varsField.node !== null) loadVars(varsField, context);
 

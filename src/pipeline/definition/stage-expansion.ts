@@ -74,7 +74,11 @@ export function expandStage(
     const foreachField = r.pick(entry, entries, 'foreach');
     template = r.pick(entry, entries, 'do');
     if (template.node === null) {
-      r.report(template, 'is required with foreach: the stage to repeat', 'add do: with cmd, deps and outs');
+      r.report(
+        template,
+        'is required with foreach: the stage to repeat',
+        'add do: with cmd, deps and outs',
+      );
       return [];
     }
     const data = sourceValue(d, foreachField, context, doc);
@@ -111,16 +115,26 @@ export function expandStage(
       dims.push({ name: dim.key, values });
     }
     if (dims.length === 0) {
-      if (r.problems.length === 0) r.report(matrixField, 'must list at least one name with values', 'write matrix: {model: [rf, knn]}');
+      if (r.problems.length === 0)
+        r.report(
+          matrixField,
+          'must list at least one name with values',
+          'write matrix: {model: [rf, knn]}',
+        );
       return [];
     }
-    let combos: Array<{ fragments: string[]; item: Record<string, unknown> }> = [{ fragments: [], item: {} }];
+    let combos: Array<{ fragments: string[]; item: Record<string, unknown> }> = [
+      { fragments: [], item: {} },
+    ];
     for (const dim of dims) {
       const next: typeof combos = [];
       for (const combo of combos) {
         dim.values.forEach((value, i) => {
           next.push({
-            fragments: [...combo.fragments, isComposite(value) ? `${dim.name}${i}` : keyText(value)],
+            fragments: [
+              ...combo.fragments,
+              isComposite(value) ? `${dim.name}${i}` : keyText(value),
+            ],
             item: { ...combo.item, [dim.name]: value },
           });
         });
@@ -131,7 +145,8 @@ export function expandStage(
     }
     for (const combo of combos) {
       const matrix: Record<string, string> = {};
-      for (const [k, v] of Object.entries(combo.item)) matrix[k] = isComposite(v) ? JSON.stringify(v) : keyText(v);
+      for (const [k, v] of Object.entries(combo.item))
+        matrix[k] = isComposite(v) ? JSON.stringify(v) : keyText(v);
       members.push({ key: combo.fragments.join('-'), item: combo.item, matrix });
     }
   }

@@ -28,7 +28,17 @@ export const STAGE_KEYS = [
 ] as const;
 /** Keys of a stage that is expanded (`foreach` + `do`, or `matrix` + the stage keys). */
 export const FOREACH_KEYS = ['foreach', 'do'] as const;
-const OUTPUT_KEYS = ['cache', 'persist', 'desc', 'remote', 'push', 'checkpoint', 'type', 'labels', 'meta'];
+const OUTPUT_KEYS = [
+  'cache',
+  'persist',
+  'desc',
+  'remote',
+  'push',
+  'checkpoint',
+  'type',
+  'labels',
+  'meta',
+];
 const PLOT_KEYS = [...OUTPUT_KEYS, 'template', 'x', 'y', 'x_label', 'y_label', 'title', 'header'];
 export const DEFAULT_PARAMS_FILE = 'params.yaml';
 
@@ -86,7 +96,8 @@ export function readStage(
         inCmd: true,
       });
       if (text !== undefined && text.trim() !== '') cmd.push(text);
-      else if (text !== undefined) r.report(item, 'is an empty command', 'write the command to run');
+      else if (text !== undefined)
+        r.report(item, 'is an empty command', 'write the command to run');
     }
   }
 
@@ -120,8 +131,10 @@ export function readStage(
   const desc =
     descField.node === null
       ? null
-      : (d.resolvedText(descField, context, used, { what: 'a description', fix: 'write one line' }) ??
-        null);
+      : (d.resolvedText(descField, context, used, {
+          what: 'a description',
+          fix: 'write one line',
+        }) ?? null);
   let experiment: string | null = null;
   const experimentField = pick('experiment');
   if (experimentField.node !== null) {
@@ -240,10 +253,15 @@ function readOutputs(
         const text = d.resolveText(entry, entry.key, context, used, false, true);
         if (typeof text !== 'string') continue;
         const path = d.projectPath(entry, text, wdir, true);
-        const settings = r.entries(entry, kind === 'plot' ? PLOT_KEYS : OUTPUT_KEYS, 'a mapping of output settings');
+        const settings = r.entries(
+          entry,
+          kind === 'plot' ? PLOT_KEYS : OUTPUT_KEYS,
+          'a mapping of output settings',
+        );
         const cache = r.boolean(r.pick(entry, settings, 'cache')) ?? true;
         const persist = r.boolean(r.pick(entry, settings, 'persist')) ?? false;
-        if (path !== undefined) outs.push({ path, kind, cache, persist, at: d.position(entry, true) });
+        if (path !== undefined)
+          outs.push({ path, kind, cache, persist, at: d.position(entry, true) });
       }
       continue;
     }
@@ -254,6 +272,7 @@ function readOutputs(
     const text = d.resolvedText(item, context, used, { what: 'a path', fix: PATH_FIX });
     if (text === undefined) continue;
     const path = d.projectPath(item, text, wdir);
-    if (path !== undefined) outs.push({ path, kind, cache: true, persist: false, at: d.position(item) });
+    if (path !== undefined)
+      outs.push({ path, kind, cache: true, persist: false, at: d.position(item) });
   }
 }

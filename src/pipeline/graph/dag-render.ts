@@ -23,7 +23,8 @@ export function formatDagMermaid(graph: PipelineGraph): string {
   const lines = ['flowchart TD'];
   for (const stage of graph.order) lines.push(`\t${ids.get(stage.name)}["${label(stage.name)}"]`);
   for (const stage of graph.order) {
-    for (const up of graph.upstreamOf(stage.name)) lines.push(`\t${ids.get(up)}-->${ids.get(stage.name)}`);
+    for (const up of graph.upstreamOf(stage.name))
+      lines.push(`\t${ids.get(up)}-->${ids.get(stage.name)}`);
   }
   return lines.join('\n');
 }

@@ -113,7 +113,10 @@ export function buildGraph(stages: readonly StageSpec[]): {
   };
   for (const stage of stages) {
     for (const dep of stage.deps) {
-      const writers = [outputs.get(dep.path) ?? containing(dep.path), ...(underDir.get(dep.path) ?? [])];
+      const writers = [
+        outputs.get(dep.path) ?? containing(dep.path),
+        ...(underDir.get(dep.path) ?? []),
+      ];
       for (const writer of writers) if (writer !== undefined) link(writer.stage, stage);
     }
   }

@@ -20,8 +20,15 @@ import {
 /** A manifest path may come from another machine: it must stay inside the folder. */
 function checkManifestPath(rel: string): void {
   const parts = rel.split('/');
-  if (rel === '' || rel.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..') || rel.includes('\\')) {
-    throw new Error(`refusing the manifest entry '${rel.slice(0, 200)}': not a plain relative path`);
+  if (
+    rel === '' ||
+    rel.startsWith('/') ||
+    parts.some((p) => p === '' || p === '.' || p === '..') ||
+    rel.includes('\\')
+  ) {
+    throw new Error(
+      `refusing the manifest entry '${rel.slice(0, 200)}': not a plain relative path`,
+    );
   }
 }
 
@@ -41,18 +48,24 @@ export class OutputCache {
     const files: Array<{ file: string; sha256: string; size: number }> = [];
     let manifestFile: string | undefined;
     if (hash.manifest !== undefined) {
-      for (const [rel, sha256, size] of hash.manifest) files.push({ file: join(full, ...rel.split('/')), sha256, size });
+      for (const [rel, sha256, size] of hash.manifest)
+        files.push({ file: join(full, ...rel.split('/')), sha256, size });
       mkdirSync(this.tempDir, { recursive: true });
       manifestFile = join(this.tempDir, `manifest-${randomBytes(6).toString('hex')}`);
       const bytes = manifestBytes(hash.manifest);
       writeFileSync(manifestFile, bytes);
-      files.push({ file: manifestFile, sha256: hash.hash.slice(0, -DIR_SUFFIX.length), size: bytes.length });
+      files.push({
+        file: manifestFile,
+        sha256: hash.hash.slice(0, -DIR_SUFFIX.length),
+        size: bytes.length,
+      });
     } else files.push({ file: full, sha256: hash.hash, size: hash.size });
     try {
       for (const [i, store] of this.stores.entries()) {
         try {
           for (const f of files) {
-            if (!(await store.has(f.sha256))) await store.put(f.file, { sha256: f.sha256, size: f.size });
+            if (!(await store.has(f.sha256)))
+              await store.put(f.file, { sha256: f.sha256, size: f.size });
           }
         } catch (error) {
           // The local cache (index 0) must work; a remote may fail and be pushed later.
@@ -65,7 +78,10 @@ export class OutputCache {
     }
   }
 
-  private async storeWith(sha256: string, extra: readonly ContentStore[]): Promise<ContentStore | undefined> {
+  private async storeWith(
+    sha256: string,
+    extra: readonly ContentStore[],
+  ): Promise<ContentStore | undefined> {
     for (const store of [...this.stores, ...extra]) {
       try {
         if (await store.has(sha256)) return store;
@@ -77,7 +93,10 @@ export class OutputCache {
   }
 
   /** A folder's manifest from a store; undefined when no store has it. */
-  async manifest(hash: string, extra: readonly ContentStore[] = []): Promise<ManifestEntry[] | undefined> {
+  async manifest(
+    hash: string,
+    extra: readonly ContentStore[] = [],
+  ): Promise<ManifestEntry[] | undefined> {
     const sha = hash.slice(0, -DIR_SUFFIX.length);
     const store = await this.storeWith(sha, extra);
     if (store === undefined) return undefined;
@@ -100,7 +119,8 @@ export class OutputCache {
     if (!isDirHash(hash)) return (await this.storeWith(hash, extra)) !== undefined;
     const manifest = options.manifest ?? (await this.manifest(hash, extra));
     if (manifest === undefined) return false;
-    for (const [, sha256] of manifest) if ((await this.storeWith(sha256, extra)) === undefined) return false;
+    for (const [, sha256] of manifest)
+      if ((await this.storeWith(sha256, extra)) === undefined) return false;
     return true;
   }
 

@@ -19,14 +19,7 @@ import type { RunCacheHit } from './run-cache.js';
 import { runStage, stageExperiment, type StageRunSettings } from './stage-runner.js';
 
 export type StageOutcome =
-  | 'skipped'
-  | 'restored'
-  | 'ran'
-  | 'would-run'
-  | 'frozen'
-  | 'failed'
-  | 'killed'
-  | 'blocked';
+  'skipped' | 'restored' | 'ran' | 'would-run' | 'frozen' | 'failed' | 'killed' | 'blocked';
 
 export interface StageReport {
   name: string;
@@ -67,7 +60,13 @@ export interface ReproResult {
   failed: boolean;
 }
 
-const DONE_OK: ReadonlySet<StageOutcome> = new Set(['skipped', 'restored', 'ran', 'would-run', 'frozen']);
+const DONE_OK: ReadonlySet<StageOutcome> = new Set([
+  'skipped',
+  'restored',
+  'ran',
+  'would-run',
+  'frozen',
+]);
 const OUTCOME_WORDS: Record<StageOutcome, string> = {
   skipped: 'up to date, skipped',
   restored: 'restored',
@@ -80,7 +79,10 @@ const OUTCOME_WORDS: Record<StageOutcome, string> = {
 };
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
-export async function reproduce(options: ReproOptions, context: ReproContext): Promise<ReproResult> {
+export async function reproduce(
+  options: ReproOptions,
+  context: ReproContext,
+): Promise<ReproResult> {
   const { graph, definition } = context.pipeline;
   const ws = context.workspace;
   const targets = options.stages.length > 0 ? options.stages : graph.order.map((s) => s.name);
@@ -121,9 +123,16 @@ export async function reproduce(options: ReproOptions, context: ReproContext): P
     log: context.log,
   };
 
-  const report = (stage: StageSpec, outcome: StageOutcome, detail: string, runId: string | null = null): void => {
+  const report = (
+    stage: StageSpec,
+    outcome: StageOutcome,
+    detail: string,
+    runId: string | null = null,
+  ): void => {
     reports.set(stage.name, { name: stage.name, outcome, runId, detail });
-    context.log(`Stage '${stage.name}': ${OUTCOME_WORDS[outcome]}${detail === '' ? '' : ` (${detail})`}`);
+    context.log(
+      `Stage '${stage.name}': ${OUTCOME_WORDS[outcome]}${detail === '' ? '' : ` (${detail})`}`,
+    );
   };
 
   const lockEntry = (check: StageCheck, outs: LockedOutput[]): LockedStage => ({
@@ -144,7 +153,8 @@ export async function reproduce(options: ReproOptions, context: ReproContext): P
       const current = check.outs.find((o) => o.path === out.path)?.current;
       if (current?.hash === out.hash) continue;
       const manifest = hit?.manifests.get(out.hash);
-      if (!(await ws.outputs.canRestore(out.hash, { extra, ...(manifest ? { manifest } : {}) }))) return false;
+      if (!(await ws.outputs.canRestore(out.hash, { extra, ...(manifest ? { manifest } : {}) })))
+        return false;
     }
     for (const out of outs) {
       const current = check.outs.find((o) => o.path === out.path)?.current;
@@ -186,7 +196,12 @@ export async function reproduce(options: ReproOptions, context: ReproContext): P
     const experiment = stageExperiment(stage, options.defaultExperiment);
 
     if (stage.frozen) {
-      if (check.onlyOutputsMissing && locked && !options.dry && (await restore(check, locked.outs))) {
+      if (
+        check.onlyOutputsMissing &&
+        locked &&
+        !options.dry &&
+        (await restore(check, locked.outs))
+      ) {
         report(stage, 'frozen', 'frozen; restored its outputs from the cache');
       } else report(stage, 'frozen', 'frozen, not checked');
       return;
@@ -211,7 +226,11 @@ export async function reproduce(options: ReproOptions, context: ReproContext): P
         const hit = await ws.runCache.lookup(check.key, stage, experiment);
         if (hit !== undefined) {
           if (options.dry) {
-            report(stage, 'restored', 'the same stage ran before: would restore it from the run cache');
+            report(
+              stage,
+              'restored',
+              'the same stage ran before: would restore it from the run cache',
+            );
             return;
           }
           if (await restore(check, hit.outs, hit)) {
@@ -229,7 +248,11 @@ export async function reproduce(options: ReproOptions, context: ReproContext): P
     }
     const why = options.force ? 'forced' : describeChanges(check);
     if (!mayRun) {
-      report(stage, 'failed', `upstream of the selected stages, changed (${why}) and not restorable: run it first`);
+      report(
+        stage,
+        'failed',
+        `upstream of the selected stages, changed (${why}) and not restorable: run it first`,
+      );
       return;
     }
     if (options.dry) {
@@ -255,7 +278,12 @@ export async function reproduce(options: ReproOptions, context: ReproContext): P
       return;
     }
     if (result.status !== 'FINISHED' || result.problem !== null) {
-      report(stage, 'failed', result.problem ?? `the command failed (exit status ${result.exitStatus})`, result.runId);
+      report(
+        stage,
+        'failed',
+        result.problem ?? `the command failed (exit status ${result.exitStatus})`,
+        result.runId,
+      );
       return;
     }
     commit(check, await finishRun(check));
@@ -268,7 +296,7 @@ export async function reproduce(options: ReproOptions, context: ReproContext): P
     await new Promise<void>((resolveAll, rejectAll) => {
       const pump = (): void => {
         if (!stop) {
-          for (let i = 0; i < pending.length && running.size < jobs; ) {
+          for (let i = 0; i < pending.length && running.size < jobs;) {
             const stage = pending[i] as StageSpec;
             const ups = graph.upstreamOf(stage.name).filter((u) => selectedNames.has(u));
             const blocker = ups.find((u) => {
@@ -293,7 +321,8 @@ export async function reproduce(options: ReproOptions, context: ReproContext): P
                 running.delete(stage.name);
                 const outcome = reports.get(stage.name)?.outcome;
                 if (outcome === 'killed') stop = true;
-                if (outcome !== undefined && !DONE_OK.has(outcome) && !options.keepGoing) stop = true;
+                if (outcome !== undefined && !DONE_OK.has(outcome) && !options.keepGoing)
+                  stop = true;
                 try {
                   pump();
                 } catch (error) {
@@ -321,7 +350,12 @@ export async function reproduce(options: ReproOptions, context: ReproContext): P
     }
   }
   for (const stage of pending) {
-    if (!reports.has(stage.name)) report(stage, 'blocked', interrupted ? 'not started: interrupted' : 'not started: an earlier stage failed');
+    if (!reports.has(stage.name))
+      report(
+        stage,
+        'blocked',
+        interrupted ? 'not started: interrupted' : 'not started: an earlier stage failed',
+      );
   }
   const stages = selected.map((s) => reports.get(s.name) as StageReport);
   return {

@@ -46,7 +46,8 @@ class BranchArtifactStore implements ContentStore {
     private readonly run: StoredRun,
   ) {
     this.description = `the stored artifacts of run ${run.id}`;
-    for (const artifact of run.record.artifacts) if (artifact.stored) this.bySha.set(artifact.sha256, artifact.path);
+    for (const artifact of run.record.artifacts)
+      if (artifact.stored) this.bySha.set(artifact.sha256, artifact.path);
   }
 
   has(sha256: string): Promise<boolean> {
@@ -62,7 +63,8 @@ class BranchArtifactStore implements ContentStore {
     if (path === undefined) throw new ContentNotFoundError(this.description, sha256);
     const bytes = await this.tracking.readArtifact(this.run, path);
     const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== sha256) throw new Error(`${this.description}: ${path} does not match its digest`);
+    if (actual !== sha256)
+      throw new Error(`${this.description}: ${path} does not match its digest`);
     mkdirSync(dirname(dest), { recursive: true });
     const temp = `${dest}.${process.pid}.tmp`;
     writeFileSync(temp, bytes);
@@ -101,14 +103,24 @@ export class RunCache {
     try {
       const entry = JSON.parse(readFileSync(this.file(key), 'utf8')) as LockedStage;
       if (entry.key !== key || !coversOutputs(entry.outs, stage)) return undefined;
-      return { outs: entry.outs as LockedOutput[], manifests: new Map(), extraStores: [], source: 'local', runId: null };
+      return {
+        outs: entry.outs as LockedOutput[],
+        manifests: new Map(),
+        extraStores: [],
+        source: 'local',
+        runId: null,
+      };
     } catch {
       return undefined;
     }
   }
 
   /** The newest entry for `key` that lists every output of `stage`. */
-  async lookup(key: string, stage: StageSpec, experiment: string): Promise<RunCacheHit | undefined> {
+  async lookup(
+    key: string,
+    stage: StageSpec,
+    experiment: string,
+  ): Promise<RunCacheHit | undefined> {
     const local = this.local(key, stage);
     if (local !== undefined || this.tracking === undefined) return local;
     if (this.fetchRemote && !this.fetched) {
@@ -126,7 +138,8 @@ export class RunCache {
       return undefined;
     }
     for (const run of runs.reverse()) {
-      if (run.deleted || run.record.status !== 'FINISHED' || run.record.tags[CACHE_KEY_TAG] !== key) continue;
+      if (run.deleted || run.record.status !== 'FINISHED' || run.record.tags[CACHE_KEY_TAG] !== key)
+        continue;
       const hit = fromRun(run, stage);
       if (hit === undefined) continue;
       hit.extraStores.push(new BranchArtifactStore(this.tracking, run));
@@ -151,7 +164,13 @@ function fromRun(run: StoredRun, stage: StageSpec): RunCacheHit | undefined {
   for (const out of stage.outs) {
     const file = artifacts.find((a) => a.path === out.path);
     if (file !== undefined) {
-      outs.push({ path: out.path, hash: file.sha256, size: file.size, nfiles: 1, cache: out.cache });
+      outs.push({
+        path: out.path,
+        hash: file.sha256,
+        size: file.size,
+        nfiles: 1,
+        cache: out.cache,
+      });
       counted += 1;
       continue;
     }

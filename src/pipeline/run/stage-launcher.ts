@@ -88,7 +88,8 @@ function launcher(req: Require): void {
       }
       if (stats.isFile()) place(full, name);
       else if (stats.isDirectory()) {
-        for (const entry of fs.readdirSync(full).sort()) walk(path.join(full, entry), `${name}/${entry}`);
+        for (const entry of fs.readdirSync(full).sort())
+          walk(path.join(full, entry), `${name}/${entry}`);
       }
     };
     for (const out of spec.outs) walk(out.full, out.name);
@@ -114,7 +115,7 @@ function launcher(req: Require): void {
       return;
     }
     if (result.code === 0) linkOutputs();
-    process.exit(result.code ?? 1);
+    process.exitCode = result.code ?? 1;
   })();
 }
 /* c8 ignore stop */

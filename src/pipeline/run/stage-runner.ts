@@ -81,7 +81,8 @@ export function stageTags(check: StageCheck, settings: StageRunSettings): Record
   const deps: Record<string, string> = {};
   for (const dep of check.deps) if (dep.current) deps[dep.path] = dep.current.hash;
   const text = JSON.stringify(deps);
-  tags[DEPS_TAG] = text.length <= MAX_TAG ? text : `${check.deps.length} deps; their hashes are in ghml.lock`;
+  tags[DEPS_TAG] =
+    text.length <= MAX_TAG ? text : `${check.deps.length} deps; their hashes are in ghml.lock`;
   if (stage.member !== null) tags[MATRIX_KEY_TAG] = stage.member;
   return tags;
 }
@@ -109,7 +110,10 @@ export async function runStage(
     mkdirSync(dirname(full), { recursive: true });
   }
   mkdirSync(settings.pidDir, { recursive: true });
-  const pidFile = join(settings.pidDir, `${process.pid}-${stage.name.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
+  const pidFile = join(
+    settings.pidDir,
+    `${process.pid}-${stage.name.replace(/[^A-Za-z0-9_.-]/g, '_')}`,
+  );
   rmSync(pidFile, { force: true });
   const command = launcherCommand({
     cmds: stage.cmd,

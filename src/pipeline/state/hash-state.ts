@@ -26,8 +26,15 @@ export class HashState {
     const state = new HashState(file);
     if (file === null) return state;
     try {
-      const parsed = JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown; entries?: unknown };
-      if (parsed.format === FORMAT && typeof parsed.entries === 'object' && parsed.entries !== null) {
+      const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
+        format?: unknown;
+        entries?: unknown;
+      };
+      if (
+        parsed.format === FORMAT &&
+        typeof parsed.entries === 'object' &&
+        parsed.entries !== null
+      ) {
         for (const [path, entry] of Object.entries(parsed.entries as Record<string, unknown>)) {
           if (Array.isArray(entry) && entry.length === 4 && typeof entry[3] === 'string') {
             state.entries.set(path, entry as Entry);
@@ -44,7 +51,8 @@ export class HashState {
   lookup(path: string, stats: Stats): string | undefined {
     const entry = this.entries.get(path);
     if (entry === undefined) return undefined;
-    if (entry[0] !== stats.ino || entry[1] !== stats.mtimeMs || entry[2] !== stats.size) return undefined;
+    if (entry[0] !== stats.ino || entry[1] !== stats.mtimeMs || entry[2] !== stats.size)
+      return undefined;
     return entry[3];
   }
 
@@ -73,7 +81,10 @@ export class HashState {
     const temp = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(dirname(this.file), { recursive: true });
-      writeFileSync(temp, JSON.stringify({ format: FORMAT, entries: Object.fromEntries(this.entries) }));
+      writeFileSync(
+        temp,
+        JSON.stringify({ format: FORMAT, entries: Object.fromEntries(this.entries) }),
+      );
       renameSync(temp, this.file);
       this.dirty = false;
     } catch {

@@ -85,7 +85,8 @@ export class LockFile {
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new LockFile(path, LOCK_FILE, new Map());
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        return new LockFile(path, LOCK_FILE, new Map());
       throw new LockFileError(LOCK_FILE, (error as Error).message);
     }
     let parsed: unknown;
@@ -96,7 +97,10 @@ export class LockFile {
     }
     const lock = parsed as { format?: unknown; stages?: unknown };
     if (lock.format !== LOCK_FORMAT) {
-      throw new LockFileError(LOCK_FILE, `its format is ${JSON.stringify(lock.format)}, expected '${LOCK_FORMAT}'`);
+      throw new LockFileError(
+        LOCK_FILE,
+        `its format is ${JSON.stringify(lock.format)}, expected '${LOCK_FORMAT}'`,
+      );
     }
     const stages = new Map<string, LockedStage>();
     if (typeof lock.stages === 'object' && lock.stages !== null) {
@@ -119,7 +123,8 @@ export class LockFile {
   /** The file's text: stages sorted by name, one field per line. */
   format(): string {
     const stages: Record<string, LockedStage> = {};
-    for (const name of [...this.stages.keys()].sort()) stages[name] = this.stages.get(name) as LockedStage;
+    for (const name of [...this.stages.keys()].sort())
+      stages[name] = this.stages.get(name) as LockedStage;
     return `${JSON.stringify({ format: LOCK_FORMAT, stages }, null, 2)}\n`;
   }
 

@@ -34,10 +34,14 @@ export class ParamsReader {
       try {
         parsed = parseYaml(text, { maxAliasCount: 1000 });
       } catch (error) {
-        throw new ParamsFileError(file, `not valid YAML: ${(error as Error).message.split('\n')[0] ?? ''}`);
+        throw new ParamsFileError(
+          file,
+          `not valid YAML: ${(error as Error).message.split('\n')[0] ?? ''}`,
+        );
       }
       if (parsed === null || parsed === undefined) data = {};
-      else if (typeof parsed === 'object' && !Array.isArray(parsed)) data = parsed as Record<string, unknown>;
+      else if (typeof parsed === 'object' && !Array.isArray(parsed))
+        data = parsed as Record<string, unknown>;
       else throw new ParamsFileError(file, 'the top level must be a mapping of param names');
     }
     this.files.set(file, data);

@@ -99,7 +99,8 @@ export class PathHasher {
         }
         if (childStats.isDirectory()) walk(child, rel);
         else if (childStats.isFile()) {
-          if (manifest.length >= MAX_FILES) throw new Error(`${path} holds more than ${MAX_FILES} files`);
+          if (manifest.length >= MAX_FILES)
+            throw new Error(`${path} holds more than ${MAX_FILES} files`);
           manifest.push([rel, this.fileHash(child, childStats), childStats.size]);
         }
       }

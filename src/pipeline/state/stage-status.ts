@@ -48,7 +48,9 @@ export function cacheKey(
   const body = canonicalJson({
     v: KEY_VERSION,
     cmd,
-    deps: [...deps].map((d) => [d.path, d.hash]).sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1)),
+    deps: [...deps]
+      .map((d) => [d.path, d.hash])
+      .sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1)),
     params,
   });
   return createHash('sha256').update(body).digest('hex');
@@ -115,8 +117,14 @@ export function checkStage(
       }
     }
   }
-  const lockedOuts = new Map<string, LockedOutput>((locked?.outs ?? []).map((o) => [o.path, o as LockedOutput]));
-  const outs = stage.outs.map((o) => ({ path: o.path, cache: o.cache, current: hasher.hash(o.path) }));
+  const lockedOuts = new Map<string, LockedOutput>(
+    (locked?.outs ?? []).map((o) => [o.path, o as LockedOutput]),
+  );
+  const outs = stage.outs.map((o) => ({
+    path: o.path,
+    cache: o.cache,
+    current: hasher.hash(o.path),
+  }));
   for (const out of outs) {
     const before = lockedOuts.get(out.path);
     if (out.current === undefined) changes.outs[out.path] = 'deleted';
@@ -159,7 +167,8 @@ function stripMissing(
   const out: Record<string, Record<string, unknown>> = {};
   for (const [file, byKey] of Object.entries(values)) {
     out[file] = {};
-    for (const [key, value] of Object.entries(byKey)) if (value !== MISSING) (out[file] as Record<string, unknown>)[key] = value;
+    for (const [key, value] of Object.entries(byKey))
+      if (value !== MISSING) (out[file] as Record<string, unknown>)[key] = value;
   }
   return out;
 }
