@@ -509,7 +509,11 @@ function checkPipeline(r: NodeReader, f: Field): void {
     }
   }
   const imageField = r.pick(f, entries, 'image');
-  const image = r.text(imageField, 'an image', 'write an image reference such as ghcr.io/acme/train:1.0');
+  const image = r.text(
+    imageField,
+    'an image',
+    'write an image reference such as ghcr.io/acme/train:1.0',
+  );
   if (image !== undefined) {
     if (image === '' || image.startsWith('-') || /\s/.test(image) || image.length > MAX_TEXT) {
       r.report(
