@@ -1,10 +1,11 @@
-/** One line saying why a stage runs: "changed deps: data.csv (modified)". */
+/** One line saying why a stage runs: "changed deps: data.csv (modified)", or "never ran". */
 import { isEmpty, type StageCheck } from '../state/stage-status.js';
 
 export function describeChanges(check: StageCheck): string {
   const { changes } = check;
+  if (check.neverRan) return 'never ran';
   const parts: string[] = [];
-  if (check.key !== undefined && isEmpty(changes) && !check.upToDate) parts.push('never ran');
+  if (isEmpty(changes) && !check.upToDate) parts.push('never ran');
   if (changes.command) parts.push('changed command');
   if (changes.alwaysChanged) parts.push('always changed');
   const deps = Object.entries(changes.deps);

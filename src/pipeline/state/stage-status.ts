@@ -35,6 +35,8 @@ export interface StageCheck {
   upToDate: boolean;
   /** Only outputs are missing, and the lock says what they were: a restore may do. */
   onlyOutputsMissing: boolean;
+  /** ghml.lock has no entry for the stage. */
+  neverRan: boolean;
 }
 
 const KEY_VERSION = 'ghml.stage/1';
@@ -158,7 +160,17 @@ export function checkStage(
     !stage.alwaysChanged &&
     outChanges.length > 0 &&
     outChanges.every((c) => c === 'deleted' || c === 'not in cache');
-  return { stage, deps, params: values, outs, key, changes, upToDate, onlyOutputsMissing };
+  return {
+    stage,
+    deps,
+    params: values,
+    outs,
+    key,
+    changes,
+    upToDate,
+    onlyOutputsMissing,
+    neverRan: locked === undefined,
+  };
 }
 
 function stripMissing(

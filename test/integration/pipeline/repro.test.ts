@@ -75,9 +75,7 @@ async function ghml(dir: string, ...args: string[]) {
   return runGhml(args, { cwd: dir });
 }
 
-function runRecords(
-  dir: string,
-): Array<{
+function runRecords(dir: string): Array<{
   status: string;
   experiment: string;
   tags: Record<string, string>;
