@@ -186,7 +186,6 @@ export async function reproduce(
     ws.lock.set(check.stage.name, entry);
     ws.lock.write();
     if (check.key !== undefined) ws.runCache.record(check.key, entry);
-    ws.state.save();
   };
 
   const process_ = async (stage: StageSpec): Promise<void> => {
