@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { LoadedPipeline } from '../definition/load-pipeline.js';
 import type { StageSpec } from '../definition/stage-spec.js';
 import type { PipelineWorkspace } from '../pipeline-workspace.js';
+import { ignoreOutputs } from '../state/gitignore-outputs.js';
 import type { LockedOutput, LockedStage } from '../state/lock-file.js';
 import type { PathHash } from '../state/path-hasher.js';
 import { checkStage, lockedPath, type StageCheck } from '../state/stage-status.js';
@@ -186,6 +187,10 @@ export async function reproduce(
     ws.lock.set(check.stage.name, entry);
     ws.lock.write();
     if (check.key !== undefined) ws.runCache.record(check.key, entry);
+    ignoreOutputs(
+      definition.root,
+      outs.filter((o) => o.cache).map((o) => o.path),
+    );
   };
 
   const process_ = async (stage: StageSpec): Promise<void> => {

@@ -106,6 +106,8 @@ describe('repro', () => {
     expect(lock.format).toBe('ghml.lock/1');
     expect(lock.stages['train']?.params).toEqual({ 'params.yaml': { 'train.lr': 0.1 } });
     expect(lock.stages['train']?.outs.map((o) => o.path)).toEqual(['model.txt', 'metrics.json']);
+    // Cached outputs are kept out of git, as DVC does; the uncached metrics file is not.
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('/data/clean.txt\n/model.txt\n');
 
     const runs = runRecords(dir);
     expect(runs.map((r) => r.experiment).sort()).toEqual(['prepare', 'train']);
