@@ -55,13 +55,9 @@ function tryRead(path: string): string | undefined {
   }
 }
 
+/** A top-level `stages:` key (a cheap look: the file is parsed properly once, later). */
 function hasStages(text: string): boolean {
-  try {
-    const doc = parseDocument(text, { prettyErrors: false });
-    return isMap(doc.contents) && doc.contents.has('stages');
-  } catch {
-    return false;
-  }
+  return /^stages[ \t]*:/m.test(text);
 }
 
 /** Finds the definition file of `root`: ghml.yml with stages, else dvc.yaml. */
