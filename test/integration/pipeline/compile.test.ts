@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { runGhml } from '../../support/run-ghml.js';
 import { cleanupTempDirs, tempDir } from '../../support/temp-repo.js';
-import { workflowProblems } from '../templates/workflow-parser.js';
+import { actionProblems, workflowProblems } from '../templates/workflow-parser.js';
 import { kfpStructureProblems } from '../../unit/pipeline/kfp-structure.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -235,5 +235,26 @@ describe('the PipelineSpec structure check', () => {
       checked += 1;
     }
     expect(checked).toBeGreaterThan(0);
+  });
+});
+
+describe('actions/repro/action.yml', () => {
+  it('parses with GitHub’s action parser and mirrors the root action’s inputs', async () => {
+    const text = readFileSync(join(ROOT, 'actions/repro/action.yml'), 'utf8');
+    expect(await actionProblems(ROOT, 'actions/repro/action.yml', text)).toEqual([]);
+    const thin = parseYaml(text) as {
+      inputs: Record<string, { default?: string }>;
+      runs: { main: string };
+    };
+    const root = parseYaml(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as {
+      inputs: Record<string, { default?: string }>;
+    };
+    expect(thin.runs.main).toBe('../../dist/action.js');
+    expect(thin.inputs['command']?.default).toBe('repro');
+    for (const [name, input] of Object.entries(thin.inputs)) {
+      if (name === 'command') continue;
+      expect(root.inputs[name], name).toBeDefined();
+      expect(input.default, name).toBe(root.inputs[name]?.default);
+    }
   });
 });
