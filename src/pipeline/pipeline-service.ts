@@ -29,22 +29,30 @@ interface OpenedRepository {
   top: string;
   gitDir: string;
   pipeline: LoadedPipeline;
-  config: GhmlConfig;
+  /** ghml.yml, read on first use: a no-op repro never needs it. */
+  config(): Promise<GhmlConfig>;
 }
 
 async function openRepository(cwd: string): Promise<OpenedRepository> {
   const git = await createGit(cwd);
   const top = await git.topLevel();
   const pipeline = openPipeline(cwd, top);
-  const config = await loadConfigFor(pipeline.definition.root, top);
-  return { git, top, gitDir: await git.gitDir(), pipeline, config };
+  let config: Promise<GhmlConfig> | undefined;
+  return {
+    git,
+    top,
+    gitDir: await git.gitDir(),
+    pipeline,
+    config: () => (config ??= loadConfigFor(pipeline.definition.root, top)),
+  };
 }
 
 /**
  * The remote content stores outputs also go to. None yet: the OCI artifact store plugs in
- * here (local cache first, then these), through the ContentStore interface.
+ * here (local cache first, then these), through the ContentStore interface; it is built
+ * before the stores are needed, so it may read ghml.yml (`await repo.config()`) lazily too.
  */
-export function remoteStores(_config: GhmlConfig): ContentStore[] {
+export function remoteStores(): ContentStore[] {
   return [];
 }
 
@@ -65,15 +73,19 @@ export async function reproducePipeline(
   context: PipelineContext,
 ): Promise<ReproResult & { pipelineRunId: string }> {
   const repo = await openRepository(context.cwd);
-  const { pipeline, config } = repo;
+  const { pipeline } = repo;
   const stages = selectStages(pipeline.graph, settings.stages);
-  const canPush = settings.push && (await repo.git.hasRemote(config.tracking.remote));
   const workspace = openWorkspace({
     root: pipeline.definition.root,
     gitDir: repo.gitDir,
-    remoteStores: remoteStores(config),
-    tracking: openTrackingStore(repo.git, config.tracking),
-    fetchTracking: canPush,
+    remoteStores: remoteStores(),
+    async tracking() {
+      const config = await repo.config();
+      return {
+        store: openTrackingStore(repo.git, config.tracking),
+        fetch: settings.push && (await repo.git.hasRemote(config.tracking.remote)),
+      };
+    },
     warn: (message) => context.log(`ghml: warning: ${message}`),
   });
   const pipelineRunId = settings.pipelineRunId ?? context.env.GHML_PIPELINE_RUN_ID ?? ulid();
@@ -87,7 +99,7 @@ export async function reproducePipeline(
       singleItem: settings.singleItem,
       push: settings.push,
       pipelineRunId,
-      defaultExperiment: config.defaultExperiment,
+      defaultExperiment: async () => (await repo.config()).defaultExperiment,
     },
     { pipeline, workspace, env: context.env, log: context.log },
   );

@@ -8,9 +8,8 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContentStore } from '../artifacts/content-store.js';
 import { LocalContentStore, localCacheRoot } from '../artifacts/local-content-store.js';
-import type { TrackingStore } from '../tracking/store/tracking-store.js';
 import { OutputCache } from './run/output-cache.js';
-import { RunCache } from './run/run-cache.js';
+import { RunCache, type TrackingSource } from './run/run-cache.js';
 import { HashState } from './state/hash-state.js';
 import { LockFile } from './state/lock-file.js';
 import { ParamsReader } from './state/params-values.js';
@@ -36,9 +35,8 @@ export interface WorkspaceOptions {
   gitDir: string;
   /** Remote content stores (the artifact store), after the local cache. */
   remoteStores?: readonly ContentStore[];
-  tracking?: TrackingStore;
-  /** Fetch the tracking branch before looking a key up there. */
-  fetchTracking?: boolean;
+  /** The tracking branch for run-cache lookups, opened on first use. */
+  tracking?: TrackingSource;
   warn(message: string): void;
 }
 
@@ -59,11 +57,7 @@ export function openWorkspace(options: WorkspaceOptions): PipelineWorkspace {
     lock: LockFile.read(options.root),
     local,
     outputs,
-    runCache: new RunCache(
-      join(dir, 'run-cache'),
-      options.tracking,
-      options.fetchTracking ?? false,
-    ),
+    runCache: new RunCache(join(dir, 'run-cache'), options.tracking),
     dir,
     inLocalCache(hash) {
       const sha = isDirHash(hash) ? hash.slice(0, -DIR_SUFFIX.length) : hash;

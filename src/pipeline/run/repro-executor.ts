@@ -42,8 +42,8 @@ export interface ReproOptions {
   singleItem: boolean;
   push: boolean;
   pipelineRunId: string;
-  /** Experiment for stages whose name is not a valid experiment name. */
-  defaultExperiment: string;
+  /** Experiment for stages whose name is not a valid experiment name (read when needed). */
+  defaultExperiment: () => Promise<string>;
 }
 
 export interface ReproContext {
@@ -197,7 +197,8 @@ export async function reproduce(
     const locked = ws.lock.get(stage.name);
     const check = checkStage(stage, locked, ws.hasher, ws.params, (h) => ws.inLocalCache(h));
     const mayRun = runnable.has(stage.name) || !options.singleItem;
-    const experiment = stageExperiment(stage, options.defaultExperiment);
+    const experiment = async (): Promise<string> =>
+      stageExperiment(stage, await options.defaultExperiment());
 
     if (stage.frozen) {
       if (
@@ -227,7 +228,7 @@ export async function reproduce(
         }
       }
       if (check.key !== undefined && !stage.alwaysChanged) {
-        const hit = await ws.runCache.lookup(check.key, stage, experiment);
+        const hit = await ws.runCache.lookup(check.key, stage, await experiment());
         if (hit !== undefined) {
           if (options.dry) {
             report(
@@ -275,7 +276,7 @@ export async function reproduce(
       return;
     }
     context.log(`Running stage '${stage.name}' (${why}):\n> ${stage.cmd.join('\n> ')}`);
-    const result = await runStage(check, experiment, settings);
+    const result = await runStage(check, await experiment(), settings);
     for (const group of result.groups) groups.add(group);
     if (result.status === 'KILLED') {
       report(stage, 'killed', 'interrupted', result.runId);

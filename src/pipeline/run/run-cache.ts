@@ -72,14 +72,17 @@ class BranchArtifactStore implements ContentStore {
   }
 }
 
+/** The tracking branch to look keys up on, opened on first use (a no-op repro never does). */
+export type TrackingSource = () => Promise<{ store: TrackingStore; fetch: boolean } | undefined>;
+
 export class RunCache {
+  private opened: Promise<{ store: TrackingStore; fetch: boolean } | undefined> | undefined;
   private fetched = false;
 
   constructor(
     private readonly dir: string,
-    private readonly tracking: TrackingStore | undefined,
-    /** Fetches the remote tracking branch (once) before the first branch lookup. */
-    private readonly fetchRemote: boolean,
+    /** Opens the tracking branch; `fetch`: fetch it (once) before the first branch lookup. */
+    private readonly tracking: TrackingSource | undefined,
   ) {}
 
   private file(key: string): string {
@@ -123,17 +126,20 @@ export class RunCache {
   ): Promise<RunCacheHit | undefined> {
     const local = this.local(key, stage);
     if (local !== undefined || this.tracking === undefined) return local;
-    if (this.fetchRemote && !this.fetched) {
+    this.opened ??= this.tracking();
+    const tracking = await this.opened;
+    if (tracking === undefined) return undefined;
+    if (tracking.fetch && !this.fetched) {
       this.fetched = true;
       try {
-        await this.tracking.fetch();
+        await tracking.store.fetch();
       } catch {
         // Offline: the local branch still answers.
       }
     }
     let runs: StoredRun[];
     try {
-      runs = await this.tracking.listRuns({ experiment });
+      runs = await tracking.store.listRuns({ experiment });
     } catch {
       return undefined;
     }
@@ -142,7 +148,7 @@ export class RunCache {
         continue;
       const hit = fromRun(run, stage);
       if (hit === undefined) continue;
-      hit.extraStores.push(new BranchArtifactStore(this.tracking, run));
+      hit.extraStores.push(new BranchArtifactStore(tracking.store, run));
       return hit;
     }
     return undefined;
