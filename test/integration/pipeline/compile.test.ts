@@ -65,6 +65,38 @@ interface Job {
   steps: Array<{ uses?: string; with?: Record<string, unknown> }>;
 }
 
+describe('ghml dag', () => {
+  it('prints the stages in run order with what each waits for, or a Mermaid flowchart', async () => {
+    const dir = project({ 'dvc.yaml': DVC_YAML });
+    const text = await runGhml(['dag'], { cwd: dir });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toBe(
+      [
+        'prepare',
+        'train@rf   <- prepare',
+        'train@knn  <- prepare',
+        'evaluate   <- train@rf, train@knn',
+        '',
+      ].join('\n'),
+    );
+    const mermaid = await runGhml(['dag', '--mermaid'], { cwd: dir });
+    expect(mermaid.stdout).toBe(
+      [
+        'flowchart TD',
+        '\tnode1["prepare"]',
+        '\tnode2["train@rf"]',
+        '\tnode3["train@knn"]',
+        '\tnode4["evaluate"]',
+        '\tnode1-->node2',
+        '\tnode1-->node3',
+        '\tnode2-->node4',
+        '\tnode3-->node4',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
 describe('--target actions', () => {
   it('parses with GitHub’s parser, passes actionlint, and follows the DAG', async () => {
     const dir = project({ 'dvc.yaml': DVC_YAML });
