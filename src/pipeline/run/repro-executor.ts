@@ -8,6 +8,7 @@
  * ghml.lock is written after every stage, so an interrupted pipeline keeps its progress.
  */
 import { join } from 'node:path';
+import { GhmlError } from '../../errors/ghml-error.js';
 import type { LoadedPipeline } from '../definition/load-pipeline.js';
 import type { StageSpec } from '../definition/stage-spec.js';
 import type { PipelineWorkspace } from '../pipeline-workspace.js';
@@ -320,7 +321,8 @@ export async function reproduce(
             pending.splice(i, 1);
             const task = process_(stage)
               .catch((error: unknown) => {
-                report(stage, 'failed', (error as Error).message);
+                const hint = error instanceof GhmlError && error.hint ? ` (${error.hint})` : '';
+                report(stage, 'failed', `${(error as Error).message}${hint}`);
               })
               .finally(() => {
                 running.delete(stage.name);
