@@ -145,21 +145,27 @@ describe('ghml run -p and -S', () => {
     expect(readFileSync(join(repo, 'params.json'), 'utf8')).toBe(json);
   });
 
-  it('restores params.yaml on Ctrl-C (SIGINT) and records the run as KILLED with the value used', async () => {
-    const repo = makeRepo();
-    commitFile(repo, 'params.yaml', PARAMS);
-    script(repo, 'slow.sh', ['echo started', 'exec sleep 30']);
-    const { child, done } = await startRun(repo, ['-S', 'train.lr=0.5', '--', './slow.sh']);
-    expect(readFileSync(join(repo, 'params.yaml'), 'utf8')).toContain('lr: 0.5');
-    child.kill('SIGINT');
-    const result = await done;
-    expect(result.code).toBe(130);
-    expect(readFileSync(join(repo, 'params.yaml'), 'utf8')).toBe(PARAMS);
-    expect((await listRuns(repo))[0]).toMatchObject({
-      status: 'KILLED',
-      params: { 'train.lr': '0.5' },
-    });
-  });
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)(
+    'restores params.yaml on %s and records the run as KILLED with the value used',
+    async (signal, code) => {
+      const repo = makeRepo();
+      commitFile(repo, 'params.yaml', PARAMS);
+      script(repo, 'slow.sh', ['echo started', 'exec sleep 30']);
+      const { child, done } = await startRun(repo, ['-S', 'train.lr=0.5', '--', './slow.sh']);
+      expect(readFileSync(join(repo, 'params.yaml'), 'utf8')).toContain('lr: 0.5');
+      child.kill(signal);
+      const result = await done;
+      expect(result.code).toBe(code);
+      expect(readFileSync(join(repo, 'params.yaml'), 'utf8')).toBe(PARAMS);
+      expect((await listRuns(repo))[0]).toMatchObject({
+        status: 'KILLED',
+        params: { 'train.lr': '0.5' },
+      });
+    },
+  );
 
   it('refuses -S for a file that is not a params file, changing nothing', async () => {
     const repo = makeRepo();
