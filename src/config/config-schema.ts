@@ -46,7 +46,7 @@ export const TOP_LEVEL_KEYS = [
   'stages',
   'pipeline',
 ] as const;
-const TRACKING_KEYS = ['branch', 'remote', 'stdout_metrics', 'push_timeout'];
+const TRACKING_KEYS = ['branch', 'remote', 'stdout_metrics', 'push_timeout', 'pr_budget'];
 const SOURCES_KEYS = ['params', 'metrics'];
 const ARTIFACTS_KEYS = ['max_file_size', 'max_total_size'];
 const EXPERIMENT_KEYS = ['objective', 'metrics'];
@@ -155,6 +155,7 @@ function readTracking(r: NodeReader, f: Field, defaults: TrackingSettings): Trac
       );
     }
   }
+  out.prBudgetBytes = size(r, r.pick(f, entries, 'pr_budget')) ?? out.prBudgetBytes;
   return out;
 }
 
