@@ -100,7 +100,14 @@ export function startEndpointServer(
         'A valid bearer token is required: set MLFLOW_TRACKING_TOKEN to the token of this ghml endpoint.',
       );
     }
-    const url = new URL(req.url ?? '/', 'http://endpoint');
+    // The raw path, not WHATWG-normalised: '..' segments must reach the path checks, not be
+    // resolved away into another run's folder.
+    const rawUrl = req.url ?? '/';
+    const queryAt = rawUrl.indexOf('?');
+    const url = {
+      pathname: queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt),
+      searchParams: new URLSearchParams(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1)),
+    };
     const method = req.method ?? 'GET';
     if (!METHODS.has(method)) {
       throw new MlflowApiError(
