@@ -1,7 +1,7 @@
 /**
  * The HTTP side of the endpoint (node:http): checks the bearer token, routes, reads bodies
- * within a cap, answers JSON the way MLflow's server does (bare NaN/Infinity for non-finite
- * metric values, which Python's json reads) and turns every error into MLflow's error JSON.
+ * within a cap, answers JSON the way MLflow's server does (non-finite numbers as proto3 JSON
+ * strings) and turns every error into MLflow's error JSON.
  * `close` refuses new requests with an error JSON while it drains, then stops listening.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -37,20 +37,14 @@ export interface ListeningEndpoint {
 }
 
 const METHODS: ReadonlySet<string> = new Set(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']);
-const NON_FINITE = '__ghml_non_finite__';
-
-/** JSON with NaN and ±Infinity written bare, as MLflow's server (Python's json) writes them. */
+/**
+ * JSON as MLflow's server writes it (proto3's JSON mapping): NaN and ±Infinity as the strings
+ * "NaN", "Infinity" and "-Infinity", which protobuf's parser in every client reads back.
+ */
 export function mlflowJson(value: unknown): string {
-  let found = false;
-  const text = JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'number' && !Number.isFinite(v)) {
-      found = true;
-      return `${NON_FINITE}${String(v)}`;
-    }
-    return v;
-  });
-  if (!found) return text;
-  return text.replace(/"__ghml_non_finite__(NaN|Infinity|-Infinity)"/g, '$1');
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'number' && !Number.isFinite(v) ? String(v) : v,
+  );
 }
 
 function send(res: ServerResponse, status: number, body: string): void {

@@ -76,7 +76,7 @@ export class Router {
 }
 
 function matchParts(route: Route, segments: string[]): Record<string, string> | undefined {
-  if (route.tail ? segments.length < route.parts.length : segments.length !== route.parts.length) {
+  if (route.tail ? segments.length <= route.parts.length : segments.length !== route.parts.length) {
     return undefined;
   }
   const params = Object.create(null) as Record<string, string>;

@@ -88,8 +88,15 @@ export function logBatch(
     tagPath?: (i: number) => string;
   } = {},
 ): void {
-  const { metrics, params, tags } = batch;
-  if (options.checkLimits !== false) checkBatchLimits(metrics.length, params.length, tags.length);
+  const { params, tags } = batch;
+  // The 3.x client logs a run's metrics again with the model id: a point identical to the
+  // series' last one is the same point, as MLflow's store keeps it once.
+  const metrics = batch.metrics.filter(
+    (m) => state.metrics.get(m.key)?.isLast(m.value, m.step, m.timestamp) !== true,
+  );
+  if (options.checkLimits !== false) {
+    checkBatchLimits(batch.metrics.length, params.length, tags.length);
+  }
   params.forEach((p, i) => checkParam(p.key, p.value, options.paramPath?.(i) ?? ''));
   tags.forEach((t, i) => checkTag(t.key, t.value, options.tagPath?.(i) ?? ''));
   checkParamKeysUnique(params);

@@ -32,6 +32,17 @@ export class MetricSeries {
     }
   }
 
+  /** True when the point is the one logged last (MLflow keeps one copy of identical points). */
+  isLast(value: number, step: number, timestamp: number): boolean {
+    const i = this.values.length - 1;
+    return (
+      i >= 0 &&
+      this.steps[i] === step &&
+      this.timestamps[i] === timestamp &&
+      Object.is(this.values[i], value)
+    );
+  }
+
   get length(): number {
     return this.values.length;
   }
