@@ -11,6 +11,7 @@ import { registerModelCommand } from './commands/model-command.js';
 import { registerPushCommand } from './commands/push-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerRunsCommand } from './commands/runs-command.js';
+import { registerServerCommand } from './commands/server-command.js';
 
 export interface CommandContext {
   io: CliIo;
@@ -48,5 +49,6 @@ export function buildProgram(context: CommandContext, version: string): Command 
   registerDeployCommand(program, context);
   registerInitCommand(program, context);
   registerDemoCommand(program, context);
+  registerServerCommand(program, context);
   return program;
 }
