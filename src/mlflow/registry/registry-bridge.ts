@@ -284,11 +284,22 @@ export class RegistryBridge {
     }
   }
 
+  /**
+   * Removes an alias. In GTO a stage falls back to the version assigned before when its holder
+   * is unassigned; an MLflow alias is gone once deleted, so every holder is unassigned in turn.
+   */
   async deleteAlias(name: string, alias: string): Promise<void> {
     checkAlias(alias);
-    await this.model(name);
+    const model = await this.model(name);
+    if (!model.stages.some((s) => s.stage === alias && s.current !== null)) {
+      throw notFound(`Registered model alias ${alias} not found.`);
+    }
     try {
-      await this.options.service.demote(name, alias, `Delete alias ${alias} of ${name} (MLflow)`);
+      for (let i = 0; i <= model.versions.length; i++) {
+        const current = (await this.model(name)).stages.find((s) => s.stage === alias)?.current;
+        if (current === null || current === undefined) return;
+        await this.options.service.demote(name, alias, `Delete alias ${alias} of ${name} (MLflow)`);
+      }
     } catch (error) {
       throw registryError(error);
     }
