@@ -1,7 +1,7 @@
 /**
  * Reading an MLflow request: the JSON body of a POST/PATCH (bare NaN/Infinity tokens as Python
- * writes them are accepted) or the query string of a GET, read into a null-prototype object,
- * and typed field accessors that answer MLflow's own messages ("Missing value for required
+ * writes them are accepted) or the query string of a GET, and typed field accessors that read
+ * own properties only (JSON.parse makes "__proto__" an own key, never a prototype), and that answer MLflow's own messages ("Missing value for required
  * parameter 'run_id'."). Bodies are capped before they are buffered.
  */
 import type { IncomingMessage } from 'node:http';
@@ -39,10 +39,10 @@ export function parseJsonBody(body: Buffer): Fields {
   const text = body.toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text, reviveWithoutProto);
+    parsed = JSON.parse(text);
   } catch {
     try {
-      parsed = JSON.parse(quoteBareNonFinite(text), reviveWithoutProto);
+      parsed = JSON.parse(quoteBareNonFinite(text));
     } catch (error) {
       throw invalidParameter(`Malformed JSON request body: ${(error as Error).message}.`);
     }
@@ -51,13 +51,6 @@ export function parseJsonBody(body: Buffer): Fields {
     throw invalidParameter('The request body must be a JSON object.');
   }
   return parsed as Fields;
-}
-
-// Objects parsed from client text get no prototype, so "__proto__" or "constructor" keys are
-// plain keys and lookups never reach Object.prototype.
-function reviveWithoutProto(_key: string, value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
-  return Object.assign(Object.create(null) as object, value);
 }
 
 /** Python's json writes NaN/Infinity/-Infinity bare: quote them outside strings. */

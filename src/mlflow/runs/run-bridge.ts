@@ -4,7 +4,7 @@
  * `ghml run`, and everything logged to it is appended to its events file before the request is
  * answered, so a process killed at any point leaves what `recordAbandonedRun` needs to record
  * the run KILLED. When the client ends the run it is ingested and committed to the tracking
- * branch (recordRun) before the answer; `close` records the runs still open as KILLED. The
+ * branch (recordRun) before the answer, from the RunBuilder fed as the data came in; `close` records the runs still open as KILLED. The
  * main run of `ghml run` (MLFLOW_RUN_ID) only has its events file and artifacts folder
  * appended to: `ghml run` records it when the command exits.
  *
@@ -19,8 +19,9 @@ import { describeError } from '../../errors/ghml-error.js';
 import type { Git } from '../../git/git.js';
 import { formatEvent, type LogEvent } from '../../tracking/ingest/event-file.js';
 import { formatWarning } from '../../tracking/ingest/ingest-warnings.js';
-import { RunBuilder } from '../../tracking/ingest/run-builder.js';
-import { ingestOpenRun, openRunFolder, type OpenRunSession } from '../../tracking/open-run.js';
+import type { RunBuilder } from '../../tracking/ingest/run-builder.js';
+import { ingestRun } from '../../tracking/ingest/ingest-run.js';
+import { openRunFolder, type OpenRunSession } from '../../tracking/open-run.js';
 import type {
   RunGithubContext,
   RunRecord,
@@ -164,7 +165,10 @@ export class RunBridge {
       state,
       [...tags].map(([key, value]) => ({ type: 'tag', key, value })),
     );
-    for (const [key, value] of tags) state.tags.set(key, value);
+    for (const [key, value] of tags) {
+      state.tags.set(key, value);
+      state.builder?.setTag(key, value);
+    }
     return state;
   }
 
@@ -275,10 +279,25 @@ export class RunBridge {
     const session = { ...(state.session as OpenRunSession), name: state.name };
     const folder = state.sink.folder as string;
     try {
-      const ingested = await ingestOpenRun(session, folder, config, new RunBuilder(), {
-        status,
-        exitCode: null,
-        endTime,
+      // The same ingestion as `ghml run`, except that the data is already in the run's
+      // builder: its events file is not read back.
+      const ingested = await ingestRun({
+        run: {
+          id: session.id,
+          experiment: session.experiment,
+          name: session.name,
+          status,
+          startTime: session.startTime,
+          endTime,
+          exitCode: null,
+          source: session.source,
+          github: session.github,
+        },
+        builder: state.builder as RunBuilder,
+        eventsFile: null,
+        artifactsDir: state.sink.artifactsDir,
+        artifactLimits: config.artifacts,
+        cwd: session.cwd,
       });
       // Tags deleted through the API are gone from the state but still in the events file.
       for (const key of Object.keys(ingested.record.tags)) {

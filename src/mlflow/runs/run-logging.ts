@@ -112,12 +112,20 @@ export function logBatch(
     ...metricEvents(metrics),
   ];
   bridge.append(state, events);
-  for (const p of newParams) state.params.set(p.key, p.value);
+  const builder = state.builder;
+  for (const p of newParams) {
+    state.params.set(p.key, p.value);
+    builder?.addParam(p.key, p.value);
+  }
   for (const t of tags) {
     state.tags.set(t.key, t.value);
+    builder?.setTag(t.key, t.value);
     if (t.key === 'mlflow.runName') state.name = t.value;
   }
-  for (const m of metrics) state.addMetric(m.key, m.value, m.step, m.timestamp);
+  for (const m of metrics) {
+    state.addMetric(m.key, m.value, m.step, m.timestamp);
+    builder?.addMetric(m.key, m.value, m.step, m.timestamp);
+  }
 }
 
 /** delete-tag: MLflow's not-found error when the run has no such tag. */

@@ -1,11 +1,12 @@
 /**
  * What the endpoint knows of a run that is still open: params, tags and metric series as they
  * were logged, its logged models and dataset inputs, and where its events and artifacts go.
- * Everything logged is appended to the run's events file first (the durable copy, read by the
- * same ingestion as GHML_EVENTS when the run is recorded); this state only answers reads while
- * the run is open. Logged models and dataset inputs travel as run tags (see model-tags.ts), so
+ * Everything logged is appended to the run's events file first (the durable copy a crashed
+ * process leaves for `recordAbandonedRun`); this state answers reads while the run is open and,
+ * for runs the endpoint records itself, holds the RunBuilder the record is built from. Logged models and dataset inputs travel as run tags (see model-tags.ts), so
  * they survive in the record like everything else.
  */
+import { RunBuilder } from '../../tracking/ingest/run-builder.js';
 import type { OpenRunSession } from '../../tracking/open-run.js';
 import type { RunStatus } from '../../tracking/run-record.js';
 
@@ -84,6 +85,11 @@ export class OpenRunState {
   /** Logged models created so far (their counter). */
   modelCount = 0;
   inputCount = 0;
+  /**
+   * For runs recorded here: the run's data as ingestion builds it, fed as it is logged, so
+   * ending the run does not read its events file back (the file is for crash recovery).
+   */
+  readonly builder: RunBuilder | null;
 
   constructor(
     readonly id: string,
@@ -93,7 +99,9 @@ export class OpenRunState {
     readonly sink: RunSink,
     /** The identity written to session.json; null for the main run of `ghml run`. */
     readonly session: OpenRunSession | null,
-  ) {}
+  ) {
+    this.builder = session === null ? null : new RunBuilder();
+  }
 
   /** True for the main run of `ghml run`, which that command records itself. */
   get isMain(): boolean {

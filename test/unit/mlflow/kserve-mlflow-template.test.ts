@@ -34,9 +34,9 @@ describe('the kserve-mlflow template set', () => {
     }));
     const { objects, used } = renderTemplates(files, values);
     expect(objects).toHaveLength(1);
-    const isvc = objects[0] as Record<string, unknown> & {
+    const isvc = objects[0] as unknown as {
       spec: { predictor: { model: unknown } };
-    };
+    } & Record<string, unknown>;
     expect(manifestProblems(isvc)).toEqual([]);
     expect(isvc.spec.predictor.model).toEqual({
       modelFormat: { name: 'mlflow' },
