@@ -51,6 +51,10 @@ export interface MainRunSpec {
   startTime?: number;
   eventsFile: string;
   artifactsDir: string;
+  /** Params the run already has (`--param`, params.yaml): a client changing one is refused. */
+  params?: Record<string, string>;
+  /** Tags it already has. */
+  tags?: Record<string, string>;
 }
 
 export interface RunBridgeOptions {
@@ -109,6 +113,8 @@ export class RunBridge {
       { eventsFile: spec.eventsFile, artifactsDir: spec.artifactsDir, folder: null },
       null,
     );
+    for (const [key, value] of Object.entries(spec.params ?? {})) state.params.set(key, value);
+    for (const [key, value] of Object.entries(spec.tags ?? {})) state.tags.set(key, value);
     this.options.experiments.add(spec.experiment);
     this.open.set(spec.id, state);
     return state;

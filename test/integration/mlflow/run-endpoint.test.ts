@@ -22,6 +22,7 @@ import {
 import { recordRun } from '../../../src/tracking/run-recorder.js';
 import { openTrackingStore, type StoredRun } from '../../../src/tracking/store/tracking-store.js';
 import { TEST_GIT_ENV, cleanupTempDirs, git, makeRepo, tempDir } from '../../support/temp-repo.js';
+import { MlflowTestClient } from './fixtures/mlflow-client.js';
 
 afterAll(cleanupTempDirs);
 
@@ -120,6 +121,50 @@ async function trainWithEndpoint(
 }
 
 describe('startRunEndpoint', () => {
+  it("knows the run's params from ghml run, refuses a change, and needs the run's token", async () => {
+    const repo = makeRepo();
+    const g = await createGit(repo);
+    const folder = tempDir();
+    const eventsFile = join(folder, 'events.jsonl');
+    await writeFile(eventsFile, '');
+    const endpoint = await startRunEndpoint({
+      git: g,
+      config: defaultConfig(),
+      mainRun: {
+        id: ulid(),
+        experiment: 'iris',
+        eventsFile,
+        artifactsDir: join(folder, 'artifacts'),
+        params: { lr: '0.1' },
+        source: { commit: git(repo, 'rev-parse', 'HEAD'), branch: 'main', dirty: false },
+      },
+      log: () => undefined,
+    });
+    const runId = endpoint.env.MLFLOW_RUN_ID as string;
+    const client = new MlflowTestClient(endpoint.url, endpoint.env.MLFLOW_TRACKING_TOKEN);
+    const changed = await client.post('runs/log-parameter', {
+      run_id: runId,
+      key: 'lr',
+      value: '0.2',
+    });
+    expect(changed.status).toBe(400);
+    expect(String(changed.json?.message)).toMatch(/Changing param values is not allowed/);
+    const same = await client.post('runs/log-parameter', {
+      run_id: runId,
+      key: 'lr',
+      value: '0.1',
+    });
+    expect(same.status).toBe(200);
+    const anonymous = await client.call('POST', '/api/2.0/mlflow/runs/log-parameter', {
+      json: { run_id: runId, key: 'x', value: '1' },
+      token: null,
+    });
+    expect(anonymous.status).toBe(401);
+    expect(readFileSync(eventsFile, 'utf8')).toBe('');
+    client.close();
+    expect(await endpoint.close()).toEqual([]);
+  });
+
   it('resumes the ghml run as MLFLOW_RUN_ID and records a nested run on the same commit', async () => {
     const repo = makeRepo();
     const out = await trainWithEndpoint(repo, ['article']);
