@@ -67,6 +67,21 @@ describe('ghml server', () => {
     expect(git(remote, 'ls-tree', '-r', '--name-only', 'ghml/runs')).toContain(`/${id}/run.json`);
   });
 
+  it('keeps runs on the local branch when the push fails, and says so', async () => {
+    const repo = makeRepo();
+    git(repo, 'remote', 'add', 'origin', join(tempDir(), 'no-such-remote.git'));
+    const { child, done, url } = await serve(repo);
+    const client = new MlflowTestClient(url);
+    const id = await createRun(client);
+    expect((await client.post('runs/update', { run_id: id, status: 'FINISHED' })).status).toBe(200);
+    client.close();
+    stop(child);
+    const result = await done;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/push failed, the runs are kept on the local branch/);
+    expect(git(repo, 'ls-tree', '-r', '--name-only', 'ghml/runs')).toContain(`/${id}/run.json`);
+  });
+
   it('needs a token off loopback: generates one into a private file and never prints it', async () => {
     const repo = makeRepo();
     const tokenFile = join(tempDir(), 'token');
