@@ -38,6 +38,7 @@ export interface EndpointSetupOptions {
   origin: () => Promise<RunOrigin>;
   log: (message: string) => void;
   onRecorded?: (record: RunRecord) => void;
+  onChanged?: () => void;
   maxUploadBytes?: number;
 }
 
@@ -67,6 +68,7 @@ export async function setUpEndpoint(options: EndpointSetupOptions): Promise<Mlfl
     origin: options.origin,
     log,
     ...(options.onRecorded === undefined ? {} : { onRecorded: options.onRecorded }),
+    ...(options.onChanged === undefined ? {} : { onChanged: options.onChanged }),
   });
   const models = new LoggedModels(runs);
   const hasRemote = () => git.hasRemote(config.tracking.remote);

@@ -5,13 +5,11 @@
  * it ends, and pushes go out in batches (push-scheduler.ts). Reads serve the whole tracking
  * branch. Listening anywhere but loopback requires a bearer token.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { GhmlConfig } from '../config/config-types.js';
 import { UsageError } from '../errors/ghml-error.js';
 import type { Git } from '../git/git.js';
 import { readActionsEnvironment } from '../tracking/ingest/github-context.js';
-import { recordAbandonedRun } from '../tracking/open-run.js';
+import { recordStaleOpenRuns } from '../tracking/open-run.js';
 import { openTrackingStore } from '../tracking/store/tracking-store.js';
 import { setUpEndpoint } from './endpoint-setup.js';
 import { PushScheduler } from './runs/push-scheduler.js';
@@ -46,44 +44,6 @@ export function isLoopback(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Records as KILLED the open runs a dead MLflow endpoint left behind. */
-async function recoverAbandoned(git: Git, log: (m: string) => void): Promise<string[]> {
-  const openDir = join(await git.gitDir(), 'ghml', 'open');
-  const recovered: string[] = [];
-  let ids: string[];
-  try {
-    ids = await readdir(openDir);
-  } catch {
-    return recovered;
-  }
-  for (const id of ids) {
-    try {
-      const session = JSON.parse(await readFile(join(openDir, id, 'session.json'), 'utf8')) as {
-        mlflowEndpointPid?: unknown;
-      };
-      const pid = session.mlflowEndpointPid;
-      if (typeof pid !== 'number' || alive(pid)) continue;
-      const result = await recordAbandonedRun(git, id, { push: false, log });
-      if (result !== undefined) recovered.push(id);
-    } catch {
-      // Not an MLflow run folder, or unreadable: left for `ghml run`'s own recovery.
-    }
-  }
-  if (recovered.length > 0) {
-    log(`ghml: recorded ${recovered.length} run(s) left open by a stopped server as KILLED`);
-  }
-  return recovered;
-}
-
 export async function startTrackingServer(options: TrackingServerOptions): Promise<TrackingServer> {
   const { git, config, log } = options;
   if (!isLoopback(options.host) && (options.token === undefined || options.token === '')) {
@@ -94,7 +54,8 @@ export async function startTrackingServer(options: TrackingServerOptions): Promi
       },
     );
   }
-  const recovered = await recoverAbandoned(git, log);
+  // Runs a killed server (or any dead ghml process) left open are recorded KILLED first.
+  const recovered = (await recordStaleOpenRuns(git, { push: false, log })).map((r) => r.record.id);
   const store = openTrackingStore(git, config.tracking);
   const wantPush = options.push !== false;
   const scheduler = new PushScheduler({
@@ -123,6 +84,9 @@ export async function startTrackingServer(options: TrackingServerOptions): Promi
     }),
     log,
     onRecorded: () => {
+      if (wantPush) scheduler.recorded();
+    },
+    onChanged: () => {
       if (wantPush) scheduler.recorded();
     },
     ...(options.maxUploadBytes === undefined ? {} : { maxUploadBytes: options.maxUploadBytes }),

@@ -28,7 +28,7 @@ import {
   type RunViewType,
 } from '../runs/run-search.js';
 import type { MlflowRunStatus } from '../runs/run-state.js';
-import { checkBatchRequestSize } from '../validation/mlflow-validation.js';
+import { checkBatchRequestSize, checkKey, checkTag } from '../validation/mlflow-validation.js';
 
 const STATUSES: ReadonlySet<string> = new Set([
   'RUNNING',
@@ -87,13 +87,14 @@ export function addRunRoutes(router: Router, services: MlflowServices): void {
     const next = status(fields);
     const runName = optionalString(fields, 'run_name');
     const found = await runs.find(runId);
-    if (found.kind === 'stored') {
-      // A recorded run only accepts an update that changes nothing.
+    if (found.kind === 'stored' && !found.deleted) {
+      // A recorded run keeps its status; a new name is a lifecycle event, as MLflow allows.
       const record = found.run.record;
-      if (
-        (next === undefined || next === record.status) &&
-        (runName === undefined || runName === (record.name ?? ''))
-      ) {
+      if (next === undefined || next === record.status) {
+        if (runName !== undefined && runName !== '' && runName !== (record.name ?? '')) {
+          checkTag('mlflow.runName', runName, 'run_name');
+          await runs.changeRecordedTag(found.run, 'mlflow.runName', runName);
+        }
         return { json: { run_info: (await runs.view(runId)).info } };
       }
     }
@@ -162,23 +163,35 @@ export function addRunRoutes(router: Router, services: MlflowServices): void {
     return ok();
   });
 
+  // Tags may change after a run ended (MLflow allows it): on a recorded run each change is a
+  // lifecycle event on the branch.
   router.add('POST', '/mlflow/runs/set-tag', async (req) => {
     const fields = await req.fields();
-    const state = await runs.writable(requestRunId(fields));
+    const runId = requestRunId(fields);
     const key = requiredString(fields, 'key');
-    const value = rawField(fields, 'value');
-    logBatch(runs, state, {
-      metrics: [],
-      params: [],
-      tags: [{ key, value: value === undefined || value === null ? '' : stringValue(value) }],
-    });
+    const raw = rawField(fields, 'value');
+    const value = raw === undefined || raw === null ? '' : stringValue(raw);
+    const found = await runs.find(runId);
+    if (found.kind === 'stored' && !found.deleted) {
+      checkTag(key, value);
+      await runs.changeRecordedTag(found.run, key, value);
+      return ok();
+    }
+    logBatch(runs, await runs.writable(runId), { metrics: [], params: [], tags: [{ key, value }] });
     return ok();
   });
 
   router.add('POST', '/mlflow/runs/delete-tag', async (req) => {
     const fields = await req.fields();
-    const state = await runs.writable(requestRunId(fields));
-    deleteTag(state, requiredString(fields, 'key'));
+    const runId = requestRunId(fields);
+    const key = requiredString(fields, 'key');
+    const found = await runs.find(runId);
+    if (found.kind === 'stored' && !found.deleted) {
+      checkKey(key, 'key', 'key');
+      await runs.changeRecordedTag(found.run, key, null);
+      return ok();
+    }
+    deleteTag(await runs.writable(runId), key);
     return ok();
   });
 

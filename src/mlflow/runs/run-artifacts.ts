@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
-import { openRunFolder } from '../../tracking/open-run.js';
+import { localCacheRoot, LocalContentStore } from '../../artifacts/local-content-store.js';
 import type { ArtifactEntry } from '../../tracking/run-record.js';
 import type { StoredRun, TrackingStore } from '../../tracking/store/tracking-store.js';
 import { invalidParameter, notFound } from '../http/mlflow-error.js';
@@ -162,11 +162,12 @@ async function readRecorded(
     const data = await store.readArtifact(run, path);
     return { stream: Readable.from([data]), size: data.length };
   }
-  // Files over the branch's size limit stay in the run's local folder until the artifact
-  // store takes them.
-  const local = join(openRunFolder(gitDir, run.id), 'artifacts', ...path.split('/'));
-  const info = await stat(local).catch(() => undefined);
-  if (info?.isFile() && info.size === entry.size) {
+  // Files over the branch's size limit wait in the local content-addressed cache (by digest)
+  // until the artifact store takes them.
+  const cache = new LocalContentStore(localCacheRoot(gitDir));
+  if (await cache.has(entry.sha256)) {
+    const local = cache.pathOf(entry.sha256);
+    const info = await stat(local);
     return { stream: createReadStream(local), size: info.size };
   }
   throw notFound(

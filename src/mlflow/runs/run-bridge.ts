@@ -12,6 +12,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ulid } from 'ulid';
 import type { GhmlConfig } from '../../config/config-types.js';
@@ -28,6 +29,12 @@ import type {
   RunSource,
   RunStatus,
 } from '../../tracking/run-record.js';
+import {
+  deletedEvent,
+  renamedEvent,
+  restoredEvent,
+  tagEvent,
+} from '../../tracking/run-lifecycle.js';
 import { recordRun } from '../../tracking/run-recorder.js';
 import type { StoredRun, TrackingStore } from '../../tracking/store/tracking-store.js';
 import { AmbiguousRunError, RunNotFoundError } from '../../tracking/tracking-errors.js';
@@ -70,7 +77,9 @@ export interface RunBridgeOptions {
   log: (message: string) => void;
   /** Called after a run was committed to the local tracking branch. */
   onRecorded?: (record: RunRecord) => void;
-  /** Process id written into session.json so a later server can tell dead owners. */
+  /** Called after a recorded run got a lifecycle event (delete, restore, tag, rename). */
+  onChanged?: () => void;
+  /** Owner written into session.json (default this process), so others can tell a dead one. */
   pid?: number;
 }
 
@@ -150,13 +159,15 @@ export class RunBridge {
       cwd: this.options.cwd,
       paramsFiles: [],
       metricsFiles: [],
+      // This process owns the run: other ghml processes leave it alone while it lives.
+      pid: this.options.pid ?? process.pid,
+      host: hostname(),
     };
     const artifactsDir = join(folder, 'artifacts');
     await mkdir(artifactsDir, { recursive: true });
     const eventsFile = join(folder, 'events.jsonl');
     await writeFile(eventsFile, '');
-    const marker = { ...session, mlflowEndpointPid: this.options.pid ?? process.pid };
-    await writeFile(join(folder, 'session.json'), `${JSON.stringify(marker, null, 2)}\n`);
+    await writeFile(join(folder, 'session.json'), `${JSON.stringify(session, null, 2)}\n`);
     const state = new OpenRunState(
       id,
       input.experiment,
@@ -339,12 +350,31 @@ export class RunBridge {
   }
 
   private async markDeleted(runId: string, deleted: boolean): Promise<void> {
-    await this.options.store.addRunEvent(runId, {
-      kind: deleted ? 'delete' : 'restore',
-      at: Date.now(),
-      by: 'mlflow',
-    });
+    await this.options.store.addRunEvent(
+      runId,
+      deleted ? deletedEvent(Date.now()) : restoredEvent(Date.now()),
+    );
     this.lifecycle.set(runId, deleted);
+    this.options.onChanged?.();
+  }
+
+  /**
+   * Sets (or, with null, removes) a tag of a run recorded on the branch: a lifecycle event, as
+   * MLflow allows tags on finished runs. `mlflow.runName` renames the run.
+   */
+  async changeRecordedTag(run: StoredRun, key: string, value: string | null): Promise<void> {
+    const has = Object.hasOwn(run.record.tags, key);
+    if (value === null && !has) {
+      throw notFound(`No tag with name: ${key} in run with id ${run.id}`);
+    }
+    if (value !== null && has && run.record.tags[key] === value) return;
+    const at = Date.now();
+    const event =
+      key === 'mlflow.runName' && value !== null
+        ? renamedEvent(at, value)
+        : tagEvent(at, key, value);
+    await this.options.store.addRunEvent(run, event);
+    this.options.onChanged?.();
   }
 
   /** Waits for runs being recorded. */

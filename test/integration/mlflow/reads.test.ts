@@ -205,11 +205,28 @@ describe('reads of recorded runs', () => {
     );
     expect((deleted.runs as RunJson[]).map((r) => r.info.run_id)).toEqual([id]);
     const events = await fx.store.readRunEvents(await fx.store.findRun(id));
-    expect(events.map((e) => e.event.kind)).toEqual(['delete']);
+    expect(events.map((e) => e.event.kind)).toEqual(['run.deleted']);
     await ok(fx.client.post('runs/restore', { run_id: id }));
     expect(
       ((await ok(fx.client.get('runs/get', { run_id: id }))).run as RunJson).info.lifecycle_stage,
     ).toBe('active');
+  });
+
+  it('changes tags and the name of a recorded run as lifecycle events, as MLflow allows', async () => {
+    const id = ids[0] as string;
+    await ok(fx.client.post('runs/set-tag', { run_id: id, key: 'reviewed', value: 'yes' }));
+    await ok(fx.client.post('runs/delete-tag', { run_id: id, key: 'group' }));
+    await ok(fx.client.post('runs/update', { run_id: id, run_name: 'renamed' }));
+    const run = (await ok(fx.client.get('runs/get', { run_id: id }))).run as RunJson;
+    const tags = Object.fromEntries(run.data.tags.map((t) => [t.key, t.value]));
+    expect(tags.reviewed).toBe('yes');
+    expect(tags.group).toBeUndefined();
+    expect(run.info).toMatchObject({ run_name: 'renamed', status: 'FINISHED' });
+    const stored = await fx.store.findRun(id);
+    expect(stored.record.name).toBe('renamed');
+    expect(stored.record.tags.reviewed).toBe('yes');
+    const missing = await fx.client.post('runs/delete-tag', { run_id: id, key: 'nope' });
+    expect(missing.json?.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
   });
 
   it('serves experiments by name, id and search, with ids derived from names', async () => {
