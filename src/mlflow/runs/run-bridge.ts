@@ -18,7 +18,7 @@ import { ulid } from 'ulid';
 import type { GhmlConfig } from '../../config/config-types.js';
 import { describeError } from '../../errors/ghml-error.js';
 import type { Git } from '../../git/git.js';
-import { formatEvent, type LogEvent } from '../../tracking/ingest/event-file.js';
+import type { LogEvent } from '../../tracking/ingest/event-file.js';
 import { formatWarning } from '../../tracking/ingest/ingest-warnings.js';
 import type { RunBuilder } from '../../tracking/ingest/run-builder.js';
 import { ingestRun } from '../../tracking/ingest/ingest-run.js';
@@ -40,6 +40,7 @@ import type { StoredRun, TrackingStore } from '../../tracking/store/tracking-sto
 import { AmbiguousRunError, RunNotFoundError } from '../../tracking/tracking-errors.js';
 import { MlflowApiError, invalidParameter, notFound } from '../http/mlflow-error.js';
 import { checkRunIdShape, checkTag } from '../validation/mlflow-validation.js';
+import { eventBytes } from './event-lines.js';
 import type { ExperimentCatalog } from './experiment-catalog.js';
 import { OpenRunState, type MlflowRunStatus } from './run-state.js';
 import { openRunView, recordedRunView, type MlflowRun } from './run-view.js';
@@ -266,8 +267,7 @@ export class RunBridge {
       fd = openSync(state.sink.eventsFile, 'a');
       this.fds.set(state.id, fd);
     }
-    const text = events.map(formatEvent).join('');
-    const data = Buffer.from(text, 'utf8');
+    const data = eventBytes(events);
     let offset = 0;
     while (offset < data.length) offset += writeSync(fd, data, offset);
   }

@@ -45,13 +45,16 @@ export function checkMetrics(
     }
     const entry = item as Record<string, unknown>;
     const key = Object.hasOwn(entry, 'key') ? entry.key : undefined;
-    if (typeof key === 'string' && state.checkedKeys.has(key)) {
-      metrics[i] = checkMetric(entry, pathOf(i), true);
-    } else {
-      const metric = checkMetric(entry, pathOf(i));
-      metrics[i] = metric;
-      state.checkedKeys.add(metric.key);
+    const known = typeof key === 'string' && state.checkedKeys.has(key);
+    let metric: MetricInput;
+    try {
+      metric = checkMetric(entry, '', known);
+    } catch {
+      // Checked again with its path (built only now, not for every point) for the message.
+      metric = checkMetric(entry, pathOf(i), known);
     }
+    metrics[i] = metric;
+    if (!known) state.checkedKeys.add(metric.key);
   }
   return metrics;
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mlflowJson } from '../../../src/mlflow/http/endpoint-server.js';
+import { eventBytes, metricBatchLine } from '../../../src/mlflow/runs/event-lines.js';
+import { formatEvent } from '../../../src/tracking/ingest/event-file.js';
 import { parseJsonBody, queryFields } from '../../../src/mlflow/http/request-input.js';
 import { Router } from '../../../src/mlflow/http/router.js';
 import {
@@ -97,5 +99,28 @@ describe('MLflow objects kept in run tags', () => {
       });
     expect((history as string).length).toBeLessThanOrEqual(5000);
     expect(JSON.parse(history as string).at(-1).artifact_path).toBe('model-99');
+  });
+});
+
+describe('event lines', () => {
+  it('writes metric batches byte for byte as formatEvent does', () => {
+    const event = {
+      type: 'metric_batch' as const,
+      keys: ['loss', 'train/acc', 'loss', 'a b'],
+      values: [0.5, Number.NaN, -Infinity, 1e-7],
+      steps: [0, null, 2, -3],
+      timestamps: [1, 2, 1_700_000_000_000, 0],
+    };
+    expect(metricBatchLine(event)).toBe(formatEvent(event));
+    const mixed = eventBytes([
+      { type: 'param', key: 'name', value: 'naïve «ü»' },
+      event,
+      { type: 'tag', key: 't', value: '✓' },
+    ]);
+    expect(mixed.toString('utf8')).toBe(
+      formatEvent({ type: 'param', key: 'name', value: 'naïve «ü»' }) +
+        formatEvent(event) +
+        formatEvent({ type: 'tag', key: 't', value: '✓' }),
+    );
   });
 });
