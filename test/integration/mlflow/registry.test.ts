@@ -237,4 +237,26 @@ describe('the model registry over git tags', () => {
     const missing = await fx.client.get('model-versions/get', { name: 'iris', version: '9' });
     expect(missing.json?.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
   });
+
+  it('deregisters a version for delete_model_version; its number stays taken', async () => {
+    await ok(
+      fx.client.call('DELETE', '/api/2.0/mlflow/model-versions/delete', {
+        json: { name: 'iris', version: '2' },
+      }),
+    );
+    expect(git(fx.repo, 'tag', '-l', 'iris@*').split('\n')).toEqual([
+      'iris@v0.0.1',
+      'iris@v0.0.2',
+      'iris@v0.0.2!',
+    ]);
+    const gone = (await ok(fx.client.get('model-versions/get', { name: 'iris', version: '2' })))
+      .model_version as Version;
+    expect(gone.current_stage).toBe('Archived');
+    expect(
+      (
+        (await ok(fx.client.get('model-versions/get', { name: 'iris', version: '1' })))
+          .model_version as Version
+      ).version,
+    ).toBe('1');
+  });
 });
