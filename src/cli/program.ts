@@ -15,6 +15,7 @@ import { registerPushCommand } from './commands/push-command.js';
 import { registerReproCommand } from './commands/repro-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerRunsCommand } from './commands/runs-command.js';
+import { registerServerCommand } from './commands/server-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
 
 export interface CommandContext {
@@ -58,5 +59,6 @@ export function buildProgram(context: CommandContext, version: string): Command 
   registerPipelineCommand(program, context);
   registerInitCommand(program, context);
   registerDemoCommand(program, context);
+  registerServerCommand(program, context);
   return program;
 }
