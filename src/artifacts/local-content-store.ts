@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, Writable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   ContentNotFoundError,
@@ -56,6 +56,14 @@ export async function copyHashed(
 ): Promise<{ sha256: string; size: number }> {
   const tap = new DigestTap(options.total ?? 0, options.onProgress);
   await pipeline(createReadStream(source), tap, createWriteStream(dest, { flags: 'wx' }));
+  return { sha256: tap.digest(), size: tap.bytes };
+}
+
+/** The sha256 and size of a file, streamed (never loaded whole). */
+export async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
+  const tap = new DigestTap(0, undefined);
+  const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+  await pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), tap, sink);
   return { sha256: tap.digest(), size: tap.bytes };
 }
 
