@@ -44,6 +44,7 @@ import {
 } from './oci/blob-upload.js';
 import { pushModelcar, type BaseImage, type PushedModelcar } from './oci/modelcar.js';
 import {
+  InvalidManifestError,
   ManifestNotFoundError,
   MissingBlobError,
   VersionTagConflictError,
@@ -288,7 +289,7 @@ export class ArtifactStore {
         ...result,
         pending: true,
         warning:
-          `the artifacts of run ${runId} were not uploaded to ${this.url}: ${error.message} ` +
+          `the artifacts of run ${runId} were not uploaded to ${this.url}: ${reason} ` +
           `They wait in the local cache; run \`ghml push\` to upload them.`,
       };
     }
@@ -327,47 +328,65 @@ export class ArtifactStore {
 
   /** Reads and validates a run's manifest by run id (its tag) or manifest digest. */
   async readRun(reference: string): Promise<StoredRunManifest> {
-    assertReference(reference);
-    const fetched = await this.client.getManifest(this.runsRepository, reference, [
-      OCI_MANIFEST_TYPE,
-    ]);
-    if (fetched === null)
-      throw new ManifestNotFoundError(this.registry, this.runsRepository, reference);
-    const manifest = parseRunManifest(
-      fetched.bytes,
-      `${this.registry}/${this.runsRepository}:${reference}`,
-    );
+    const manifest = await this.readManifest(this.runsRepository, reference);
     if (TAG.test(reference) && manifest.runId !== reference) {
-      throw new ManifestNotFoundError(this.registry, this.runsRepository, reference);
+      throw new InvalidManifestError(
+        `${this.registry}/${this.runsRepository}:${reference}`,
+        `it names run ${manifest.runId}`,
+      );
     }
-    return { ...manifest, repository: this.runsRepository, manifestDigest: fetched.digest };
+    return manifest;
   }
 
-  /**
-   * Writes a run's files (all, or `paths`) under `destDir`, each verified. Files already in the
-   * local cache are copied from it; the rest are downloaded. Returns what was written.
-   */
+  /** Reads a model version's manifest (the manifest of the run it was registered from). */
+  async readModelVersion(model: string, version: string): Promise<StoredRunManifest> {
+    return this.readManifest(modelRepository(this.prefix, model), versionTag(version));
+  }
+
+  private async readManifest(repository: string, reference: string): Promise<StoredRunManifest> {
+    assertReference(reference);
+    const fetched = await this.client.getManifest(repository, reference, [OCI_MANIFEST_TYPE]);
+    if (fetched === null) throw new ManifestNotFoundError(this.registry, repository, reference);
+    const manifest = parseRunManifest(fetched.bytes, `${this.registry}/${repository}:${reference}`);
+    return { ...manifest, repository, manifestDigest: fetched.digest };
+  }
+
+  /** Writes a run's files (all, or `paths`) under `destDir`; see `fetchFiles`. */
   async fetchRunFiles(
     reference: string,
     destDir: string,
     options: { paths?: readonly string[]; onProgress?: RunProgress } = {},
   ): Promise<Array<RunFile & { dest: string }>> {
-    const manifest = await this.readRun(reference);
+    return this.fetchFiles(await this.readRun(reference), destDir, options);
+  }
+
+  /** Writes a model version's files (all, or `paths`) under `destDir`; see `fetchFiles`. */
+  async fetchModelFiles(
+    model: string,
+    version: string,
+    destDir: string,
+    options: { paths?: readonly string[]; onProgress?: RunProgress } = {},
+  ): Promise<Array<RunFile & { dest: string }>> {
+    return this.fetchFiles(await this.readModelVersion(model, version), destDir, options);
+  }
+
+  /**
+   * Writes the files of a manifest read by `readRun`/`readModelVersion` (all, or `paths`) under
+   * `destDir`, each verified against its sha256 and size and renamed into place only then.
+   * Files already in the local cache are copied from it; the rest are downloaded.
+   */
+  async fetchFiles(
+    manifest: StoredRunManifest,
+    destDir: string,
+    options: { paths?: readonly string[]; onProgress?: RunProgress } = {},
+  ): Promise<Array<RunFile & { dest: string }>> {
     const byPath = new Map(manifest.files.map((f) => [f.path, f]));
     const wanted =
       options.paths === undefined
         ? manifest.files
         : options.paths.map((path) => {
             const file = byPath.get(path);
-            if (file === undefined) {
-              throw new GhmlError(
-                `Run ${manifest.runId} has no file '${path.slice(0, 300)}' in ${this.url}.`,
-                {
-                  hint: `list its files with \`ghml runs get ${manifest.runId}\``,
-                  exitCode: 2,
-                },
-              );
-            }
+            if (file === undefined) throw this.noSuchFile(manifest, path);
             return file;
           });
     const total = wanted.reduce((sum, f) => sum + f.size, 0);
@@ -385,28 +404,27 @@ export class ArtifactStore {
     return out;
   }
 
-  /** Writes one file of a run to `dest`, verified. */
+  /** Writes one file of a run (by run id or manifest) to `dest`, verified. */
   async fetchFile(
-    reference: string,
+    run: string | StoredRunManifest,
     path: string,
     dest: string,
     options: { onProgress?: RunProgress } = {},
   ): Promise<RunFile> {
-    const manifest = await this.readRun(reference);
+    const manifest = typeof run === 'string' ? await this.readRun(run) : run;
     const file = manifest.files.find((f) => f.path === path);
-    if (file === undefined) {
-      throw new GhmlError(
-        `Run ${manifest.runId} has no file '${path.slice(0, 300)}' in ${this.url}.`,
-        {
-          hint: `list its files with \`ghml runs get ${manifest.runId}\``,
-          exitCode: 2,
-        },
-      );
-    }
+    if (file === undefined) throw this.noSuchFile(manifest, path);
     await this.fetchBlob(manifest.repository, file, dest, (bytes) =>
       options.onProgress?.(bytes, file.size, file.path),
     );
     return file;
+  }
+
+  private noSuchFile(manifest: StoredRunManifest, path: string): GhmlError {
+    return new GhmlError(
+      `Run ${manifest.runId} has no file '${path.slice(0, 300)}' in ${this.url}/${manifest.repository.slice(this.prefix.length).replace(/^\//, '')}.`,
+      { hint: `list its files with \`ghml runs get ${manifest.runId}\``, exitCode: 2 },
+    );
   }
 
   private async fetchBlob(

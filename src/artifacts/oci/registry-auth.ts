@@ -51,7 +51,8 @@ export interface AuthContext {
 export class RegistryAuth {
   private scheme: 'unknown' | 'basic' | 'bearer' = 'unknown';
   private bearer: BearerRealm | undefined;
-  private readonly tokens = new Map<string, CachedToken>();
+  // A true private field: util.inspect and JSON never show the tokens.
+  readonly #tokens = new Map<string, CachedToken>();
 
   constructor(
     readonly registry: string,
@@ -70,7 +71,7 @@ export class RegistryAuth {
   ): Promise<string | undefined> {
     if (this.scheme === 'basic') return (await this.credentials())?.basicAuthorization();
     if (this.scheme === 'bearer') {
-      const cached = this.tokens.get(scopeKey(scopes));
+      const cached = this.#tokens.get(scopeKey(scopes));
       if (cached !== undefined && cached.expiresAt - EXPIRY_MARGIN_MS > this.now()) {
         return `Bearer ${cached.token}`;
       }
@@ -127,7 +128,7 @@ export class RegistryAuth {
     const wanted = new Set(scopes);
     for (const scope of (challenge.params['scope'] ?? '').split(' ')) if (scope) wanted.add(scope);
     const key = scopeKey(scopes);
-    this.tokens.delete(key);
+    this.#tokens.delete(key);
     const extra = [...wanted].some((scope) => !scopes.includes(scope));
     if (
       sent?.startsWith('Bearer ') &&
@@ -138,8 +139,8 @@ export class RegistryAuth {
       return false;
     }
     await this.fetchToken([...wanted], context);
-    const fetched = this.tokens.get(scopeKey([...wanted]));
-    if (fetched !== undefined) this.tokens.set(key, fetched);
+    const fetched = this.#tokens.get(scopeKey([...wanted]));
+    if (fetched !== undefined) this.#tokens.set(key, fetched);
     return true;
   }
 
@@ -225,7 +226,7 @@ export class RegistryAuth {
       typeof fields['expires_in'] === 'number' && fields['expires_in'] > 0
         ? fields['expires_in']
         : DEFAULT_TOKEN_SECONDS;
-    this.tokens.set(scopeKey(scopes), { token, expiresAt: this.now() + seconds * 1000 });
+    this.#tokens.set(scopeKey(scopes), { token, expiresAt: this.now() + seconds * 1000 });
     return token;
   }
 }

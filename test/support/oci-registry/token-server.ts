@@ -39,6 +39,8 @@ export interface TokenServerOptions {
 
 export interface TokenServer {
   realm: string;
+  /** Every token issued, to check none is ever printed. */
+  issued: string[];
   certFile: string;
   requests: TokenRequestRecord[];
   close(): Promise<void>;
@@ -87,6 +89,7 @@ export async function startTokenServer(
     options.grant ?? ((user, _repo, actions) => (user === null ? [] : actions));
   const ttl = options.ttlSeconds ?? 300;
   const requests: TokenRequestRecord[] = [];
+  const issued: string[] = [];
 
   const issue = (user: string | null, scopes: string[]): string => {
     const access = scopes.flatMap((scope) => {
@@ -109,7 +112,9 @@ export async function startTokenServer(
       jti: randomBytes(8).toString('hex'),
       access,
     });
-    return `${head}.${body}.${sign('sha256', Buffer.from(`${head}.${body}`), key).toString('base64url')}`;
+    const token = `${head}.${body}.${sign('sha256', Buffer.from(`${head}.${body}`), key).toString('base64url')}`;
+    issued.push(token);
+    return token;
   };
 
   const server: Server = createServer((req, res) => {
@@ -168,6 +173,7 @@ export async function startTokenServer(
   const port = (server.address() as AddressInfo).port;
   return {
     realm: `http://127.0.0.1:${port}/token`,
+    issued,
     certFile,
     requests,
     close: () =>
