@@ -4,17 +4,18 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeError } from '../../../src/errors/ghml-error.js';
-import {
-  InsecureRegistryError,
-  RegistryAuthError,
-} from '../../../src/artifacts/oci/oci-errors.js';
+import { InsecureRegistryError, RegistryAuthError } from '../../../src/artifacts/oci/oci-errors.js';
 import {
   startFaultProxy,
   startRegistry,
   type FaultProxy,
   type RunningRegistry,
 } from '../../support/oci-registry/index.js';
-import { openTestStore, randomData, writeRunFile } from '../../support/oci-registry/store-fixture.js';
+import {
+  openTestStore,
+  randomData,
+  writeRunFile,
+} from '../../support/oci-registry/store-fixture.js';
 
 /** Everything a user or a log could ever see of an error. */
 function visible(error: unknown): string {
@@ -51,7 +52,9 @@ describe('registry authentication: htpasswd (basic)', () => {
     expect(error).toBeInstanceOf(RegistryAuthError);
     const auth = error as RegistryAuthError;
     expect(auth.status).toBe(401);
-    expect(auth.message).toContain(`${registry.host} refused to let ghml pull acme/ml/runs (HTTP 401`);
+    expect(auth.message).toContain(
+      `${registry.host} refused to let ghml pull acme/ml/runs (HTTP 401`,
+    );
     expect(auth.hint).toContain(`docker login ${registry.host}`);
     expect(auth.hint).toContain('GHML_REGISTRY_USERNAME');
     expect(auth.hint).toContain('had no credentials');
@@ -66,8 +69,14 @@ describe('registry authentication: htpasswd (basic)', () => {
       .uploadRun('01J0000000000000000000WRNG', [file], { experiment: 'x', queueOnFailure: false })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryAuthError);
-    expect((error as RegistryAuthError).hint).toContain("basic credentials for 'alice' from GHML_REGISTRY_USERNAME/GHML_REGISTRY_PASSWORD were refused");
-    const seen = [visible(error), debug.join('\n'), inspect(store, { depth: 20, showHidden: true })].join('\n');
+    expect((error as RegistryAuthError).hint).toContain(
+      "basic credentials for 'alice' from GHML_REGISTRY_USERNAME/GHML_REGISTRY_PASSWORD were refused",
+    );
+    const seen = [
+      visible(error),
+      debug.join('\n'),
+      inspect(store, { depth: 20, showHidden: true }),
+    ].join('\n');
     expect(seen).not.toContain(WRONG);
     expect(seen).not.toContain(Buffer.from(`alice:${WRONG}`).toString('base64'));
 
@@ -83,7 +92,9 @@ describe('registry authentication: htpasswd (basic)', () => {
     mkdirSync(dockerDir);
     writeFileSync(
       join(dockerDir, 'config.json'),
-      JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`alice:${PASSWORD}`).toString('base64') } } }),
+      JSON.stringify({
+        auths: { [registry.host]: { auth: Buffer.from(`alice:${PASSWORD}`).toString('base64') } },
+      }),
     );
     const dir = join(work, 'docker-run');
     const file = writeRunFile(dir, 'a.txt', 'from docker config');
@@ -106,7 +117,11 @@ describe('registry authentication: token realm (docker token auth, JWTs the regi
         users: { writer: PASSWORD, reader: 'reader-password-123' },
         refreshTokens: { 'refresh-token-of-writer-0123456789': 'writer' },
         grant: (user, _repository, actions) =>
-          user === 'writer' ? actions : user === 'reader' ? actions.filter((a) => a === 'pull') : [],
+          user === 'writer'
+            ? actions
+            : user === 'reader'
+              ? actions.filter((a) => a === 'pull')
+              : [],
       },
     });
     proxy = await startFaultProxy(registry.host);
@@ -177,7 +192,9 @@ describe('registry authentication: token realm (docker token auth, JWTs the regi
     mkdirSync(dockerDir);
     writeFileSync(
       join(dockerDir, 'config.json'),
-      JSON.stringify({ auths: { [registry.host]: { identitytoken: 'refresh-token-of-writer-0123456789' } } }),
+      JSON.stringify({
+        auths: { [registry.host]: { identitytoken: 'refresh-token-of-writer-0123456789' } },
+      }),
     );
     const before = registry.tokenServer?.requests.length ?? 0;
     const { store } = openTestStore(registry.host, { env: { DOCKER_CONFIG: dockerDir } });
@@ -202,7 +219,9 @@ describe('registry authentication: token realm (docker token auth, JWTs the regi
       .store.readRun('01J0000000000000000000TOKN')
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InsecureRegistryError);
-    expect((error as Error).message).toContain("Refusing plain HTTP to 'http://auth.example.com/token'");
+    expect((error as Error).message).toContain(
+      "Refusing plain HTTP to 'http://auth.example.com/token'",
+    );
   });
 
   it('turns a 403 into an error naming the refused action', async () => {
@@ -212,17 +231,24 @@ describe('registry authentication: token realm (docker token auth, JWTs the regi
       action: {
         kind: 'status',
         status: 403,
-        body: JSON.stringify({ errors: [{ code: 'DENIED', message: 'permission_denied: write_package' }] }),
+        body: JSON.stringify({
+          errors: [{ code: 'DENIED', message: 'permission_denied: write_package' }],
+        }),
       },
     });
     const dir = join(work, 'forbidden');
     const file = writeRunFile(dir, 'f.bin', randomData(3000));
     const env = { GHML_REGISTRY_USERNAME: 'writer', GHML_REGISTRY_PASSWORD: PASSWORD };
     const error = await openTestStore(proxy.host, { env })
-      .store.uploadRun('01J0000000000000000000FRBD', [file], { experiment: 'x', queueOnFailure: false })
+      .store.uploadRun('01J0000000000000000000FRBD', [file], {
+        experiment: 'x',
+        queueOnFailure: false,
+      })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryAuthError);
-    expect((error as Error).message).toContain('(HTTP 403: DENIED: permission_denied: write_package)');
+    expect((error as Error).message).toContain(
+      '(HTTP 403: DENIED: permission_denied: write_package)',
+    );
     expect((error as RegistryAuthError).hint).toContain('were refused for push');
   });
 });

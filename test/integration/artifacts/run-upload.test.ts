@@ -30,7 +30,9 @@ describe('uploading a run to a real registry (htpasswd basic auth)', () => {
   const env = { GHML_REGISTRY_USERNAME: USER.user, GHML_REGISTRY_PASSWORD: USER.password };
 
   beforeAll(async () => {
-    registry = await startRegistry({ auth: { kind: 'htpasswd', users: { [USER.user]: USER.password } } });
+    registry = await startRegistry({
+      auth: { kind: 'htpasswd', users: { [USER.user]: USER.password } },
+    });
     proxy = await startFaultProxy(registry.host);
     work = mkdtempSync(join(tmpdir(), 'ghml-run-upload-'));
   });
@@ -65,13 +67,20 @@ describe('uploading a run to a real registry (htpasswd basic auth)', () => {
       pending: false,
     });
     expect(result.files).toEqual(
-      [...files].sort((a, b) => a.path.localeCompare(b.path)).map(({ path, sha256, size }) => ({ path, sha256, size })),
+      [...files]
+        .sort((a, b) => a.path.localeCompare(b.path))
+        .map(({ path, sha256, size }) => ({ path, sha256, size })),
     );
     expect([...totals]).toEqual([300_028]);
     expect(progress.at(-1)).toBe(300_028);
 
     // What the registry really holds.
-    const raw = await rawManifest(registry.host, 'acme/ml/runs', '01J0000000000000000000RUN1', USER);
+    const raw = await rawManifest(
+      registry.host,
+      'acme/ml/runs',
+      '01J0000000000000000000RUN1',
+      USER,
+    );
     expect(raw.status).toBe(200);
     expect(raw.digest).toBe(result.manifestDigest);
     const manifest = raw.json as {
@@ -117,9 +126,15 @@ describe('uploading a run to a real registry (htpasswd basic auth)', () => {
     const store = openTestStore(proxy.host, { env }).store;
     await store.uploadRun('01J0000000000000000000DUP1', [model], { experiment: 'iris' });
     const before = proxy.requests.length;
-    const second = await store.uploadRun('01J0000000000000000000DUP2', [model], { experiment: 'iris' });
+    const second = await store.uploadRun('01J0000000000000000000DUP2', [model], {
+      experiment: 'iris',
+    });
     const requests = proxy.requests.slice(before);
-    expect(requests.filter((r) => r.method === 'PATCH' || (r.method === 'PUT' && r.path.includes('/blobs/')))).toEqual([]);
+    expect(
+      requests.filter(
+        (r) => r.method === 'PATCH' || (r.method === 'PUT' && r.path.includes('/blobs/')),
+      ),
+    ).toEqual([]);
     expect(requests.filter((r) => r.method === 'POST')).toEqual([]);
     expect(requests.filter((r) => r.method === 'HEAD').length).toBe(2);
     expect(requests.filter((r) => r.method === 'PUT').map((r) => r.path)).toEqual([
@@ -142,7 +157,10 @@ describe('uploading a run to a real registry (htpasswd basic auth)', () => {
     const patches = proxy.requests.slice(before).filter((r) => r.method === 'PATCH');
     expect(patches.map((r) => r.bytes)).toEqual([100_000, 100_000, 50_000]);
     const dest = join(work, 'chunks-out');
-    await openTestStore(registry.host, { env }).store.fetchRunFiles('01J0000000000000000000CHK1', dest);
+    await openTestStore(registry.host, { env }).store.fetchRunFiles(
+      '01J0000000000000000000CHK1',
+      dest,
+    );
     expect(readFileSync(join(dest, 'big.bin'))).toEqual(big.data);
     expect(readFileSync(join(dest, 'small.bin'))).toEqual(small.data);
   });
@@ -150,7 +168,9 @@ describe('uploading a run to a real registry (htpasswd basic auth)', () => {
   it('names the run when it is not in the store, and leaves no file behind', async () => {
     const store = openTestStore(registry.host, { env }).store;
     const dest = join(work, 'missing');
-    const error = await store.fetchRunFiles('01J0000000000000000000NONE', dest).catch((e: unknown) => e);
+    const error = await store
+      .fetchRunFiles('01J0000000000000000000NONE', dest)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ManifestNotFoundError);
     expect((error as Error).message).toContain("'01J0000000000000000000NONE'");
     expect((error as ManifestNotFoundError).hint).toContain('ghml push');

@@ -2,7 +2,8 @@
  * A fault-injecting HTTP proxy in front of the real registry, for the failures a network or an
  * overloaded registry produces: an answer of 5xx or 429 (with Retry-After) instead of
  * forwarding, a connection cut after N bytes of a request or response body, or a hook run
- * mid-request (e.g. killing the registry process). Everything else is forwarded unchanged,
+ * mid-request (e.g. killing the registry process, or changing the file being uploaded), after
+ * which the request is cut or, with `thenForward`, goes on. Everything else is forwarded unchanged,
  * Host header included, so the registry's Location URLs point back through the proxy. Each
  * request is recorded (method, path, status, auth scheme) for assertions.
  */
@@ -19,13 +20,15 @@ export type FaultAction =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
   | { kind: 'cut-request'; afterBytes: number }
   | { kind: 'cut-response'; afterBytes: number }
-  | { kind: 'hook'; afterBytes: number; run: () => Promise<void> };
+  | { kind: 'hook'; afterBytes: number; run: () => Promise<void>; thenForward?: boolean };
 
 export interface FaultRule {
   method?: string;
   path?: RegExp;
   /** How many matching requests the fault applies to (default 1). */
   times?: number;
+  /** Matching requests to let through untouched first (default 0). */
+  skip?: number;
   action: FaultAction;
 }
 
@@ -49,7 +52,7 @@ export interface FaultProxy {
 /** Starts a proxy on a loopback port forwarding to `target` (`host:port`). */
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const [targetHost, targetPort] = target.split(':') as [string, string];
-  const rules: Array<FaultRule & { left: number }> = [];
+  const rules: Array<FaultRule & { left: number; toSkip: number }> = [];
   const requests: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
 
@@ -59,6 +62,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       if (rule.left <= 0) continue;
       if (rule.method !== undefined && rule.method !== req.method) continue;
       if (rule.path !== undefined && !rule.path.test(path)) continue;
+      if (rule.toSkip > 0) {
+        rule.toSkip -= 1;
+        continue;
+      }
       rule.left -= 1;
       return rule.action;
     }
@@ -122,9 +129,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       res.socket?.destroy();
     });
     let fired = false;
+    let forwardRest = false;
     req.on('data', (chunk: Buffer) => {
       entry.bytes += chunk.length;
       if (
+        !forwardRest &&
         (action?.kind === 'cut-request' || action?.kind === 'hook') &&
         !fired &&
         entry.bytes >= action.afterBytes
@@ -133,6 +142,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         req.pause();
         void (async () => {
           if (action.kind === 'hook') await action.run();
+          if (action.kind === 'hook' && action.thenForward === true) {
+            upstream.write(chunk);
+            fired = false;
+            forwardRest = true;
+            req.resume();
+            return;
+          }
           entry.status = 'cut';
           upstream.destroy();
           req.socket.destroy();
@@ -156,7 +172,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   return {
     host: `127.0.0.1:${port}`,
     requests,
-    addFault: (rule) => rules.push({ ...rule, left: rule.times ?? 1 }),
+    addFault: (rule) => rules.push({ ...rule, left: rule.times ?? 1, toSkip: rule.skip ?? 0 }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

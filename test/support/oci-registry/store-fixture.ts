@@ -13,7 +13,8 @@ import { openArtifactStore, type OpenStoreOptions } from '../../../src/artifacts
 /** Retries that give up within a second or two. */
 export const FAST_RETRY = { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 5_000, budgetMs: 20_000 };
 
-export const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
+export const sha256 = (data: Buffer | string): string =>
+  createHash('sha256').update(data).digest('hex');
 
 export interface TestFile {
   path: string;
@@ -74,8 +75,12 @@ export async function rawManifest(
   basic?: { user: string; password: string },
 ): Promise<{ status: number; json: unknown; digest: string | null }> {
   const headers: Record<string, string> = { accept: 'application/vnd.oci.image.manifest.v1+json' };
-  if (basic) headers['authorization'] = `Basic ${Buffer.from(`${basic.user}:${basic.password}`).toString('base64')}`;
-  const response = await fetch(`http://${host}/v2/${repository}/manifests/${reference}`, { headers });
+  if (basic)
+    headers['authorization'] =
+      `Basic ${Buffer.from(`${basic.user}:${basic.password}`).toString('base64')}`;
+  const response = await fetch(`http://${host}/v2/${repository}/manifests/${reference}`, {
+    headers,
+  });
   const text = await response.text();
   return {
     status: response.status,
