@@ -35,6 +35,8 @@ export interface FaultRule {
 export interface ProxiedRequest {
   method: string;
   path: string;
+  /** The query string ('' or '?…'). */
+  query: string;
   status: number | 'cut';
   /** 'basic', 'bearer' or null: the Authorization scheme the client sent. */
   auth: string | null;
@@ -73,11 +75,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const { pathname: path, search: query } = new URL(req.url ?? '/', 'http://x');
     const scheme = /^(\w+)/.exec(req.headers.authorization ?? '')?.[1]?.toLowerCase() ?? null;
     const entry: ProxiedRequest = {
       method: req.method ?? '',
       path,
+      query,
       status: 'cut',
       auth: scheme,
       bytes: 0,
