@@ -6,11 +6,13 @@
  *      (PATCH with Content-Range, then PUT ?digest=). A dropped chunk is resumed from the offset
  *      the registry reports (GET on the session); 5xx/429 and network failures are retried with
  *      backoff within the budget; a session the registry forgot starts over.
- * The bytes are hashed as they are read, and checked against the digest the caller recorded
- * before the upload is completed; the registry checks the same digest again on the final PUT.
- * When either check fails the session is cancelled and DigestMismatchError (or
- * SizeMismatchError, for a file that shrank) is thrown: the blob is not in the registry, and
- * nothing may record it as uploaded.
+ * The digest is the one the caller recorded (run.json's sha256: each file is hashed once, when
+ * it is collected); the registry checks the bytes against it on the final PUT, as the
+ * distribution spec requires. When the check fails (the file changed since it was hashed) the
+ * session is cancelled and DigestMismatchError is thrown; a file that shrank or grew fails with
+ * SizeMismatchError. Either way the blob is not in the registry and nothing may record it as
+ * uploaded. Only a generated blob without a known digest (a modelcar layer) is hashed here, as it
+ * streams, and its resumption keeps that hash in step with the registry's offset.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -63,12 +65,12 @@ export interface BlobUploadOptions {
 /** What happened: the registry had it, mounted it, or received the bytes. */
 export type BlobUploadOutcome = { outcome: 'present' | 'mounted' | 'uploaded'; sha256: string };
 
-/** Counts, hashes and reports the bytes of one request body; fails on a short source. */
+/** Counts (and, when asked, hashes) the bytes of one request body; fails on a wrong length. */
 class BodyTap extends Transform {
   private sent = 0;
 
   constructor(
-    private readonly hash: Hash,
+    private readonly hash: Hash | undefined,
     private readonly expected: number,
     private readonly label: string,
     private readonly onBytes: (n: number) => void,
@@ -82,7 +84,7 @@ class BodyTap extends Transform {
       done(new SizeMismatchError(this.label, this.expected, this.sent));
       return;
     }
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     this.onBytes(chunk.length);
     done(null, chunk);
   }
@@ -154,31 +156,22 @@ async function uploadMonolithic(
   for (;;) {
     const session = await client.startUpload(repository);
     if (session === 'mounted') throw new Error('unreachable: no mount asked');
-    let hash = createHash('sha256');
     let sent = 0;
     try {
       const accepted = await client.finishUpload(repository, session, toDigest(expected), {
         length: source.size,
         stream: () => {
-          // Each attempt (a retry after a 401, say) hashes from scratch.
-          hash = createHash('sha256');
           sent = 0;
           return tapped(
             source.open(0, source.size),
-            new BodyTap(hash, source.size, source.label, (n) => {
+            new BodyTap(undefined, source.size, source.label, (n) => {
               sent += n;
               progress?.(sent, source.size);
             }),
           );
         },
       });
-      if (!accepted) {
-        throw new DigestMismatchError(
-          source.label,
-          expected,
-          mismatchActual(hash, sent, source.size),
-        );
-      }
+      if (!accepted) throw new DigestMismatchError(source.label, expected, REGISTRY_DIGEST);
       return { outcome: 'uploaded', sha256: expected };
     } catch (error) {
       if (error instanceof RegistryUnavailableError && (await budget.next())) {
@@ -198,9 +191,8 @@ function tapped(input: Readable, tap: BodyTap): Readable {
   return input.pipe(tap);
 }
 
-function mismatchActual(hash: Hash, sent: number, size: number): string {
-  return sent === size ? hash.digest('hex') : 'a different digest (computed by the registry)';
-}
+/** What a mismatch reports as the actual digest when the registry found it. */
+const REGISTRY_DIGEST = 'a different digest (computed by the registry from the bytes read)';
 
 async function uploadChunked(
   client: RegistryClient,
@@ -214,19 +206,20 @@ async function uploadChunked(
   let started = await client.startUpload(repository);
   if (started === 'mounted') throw new Error('unreachable: no mount asked');
   let session: URL = started;
-  // `hash` covers bytes [0, offset): what the registry holds.
-  let hash = createHash('sha256');
+  // Only without a recorded digest: `hash` covers bytes [0, offset), what the registry holds.
+  const hashing = source.sha256 === undefined;
+  let hash = hashing ? createHash('sha256') : undefined;
   let offset = 0;
   try {
     while (offset < size) {
       const start = offset;
       const length = Math.min(chunkBytes, size - start);
       const before = hash;
-      let attempt = before.copy();
+      let attempt = before?.copy();
       let sent = 0;
       try {
         const result = await client.patchChunk(repository, session, start, length, () => {
-          attempt = before.copy();
+          attempt = before?.copy();
           sent = 0;
           return tapped(
             source.open(start, start + length),
@@ -253,28 +246,23 @@ async function uploadChunked(
         started = await client.startUpload(repository);
         if (started === 'mounted') throw new Error('unreachable: no mount asked');
         session = started;
-        hash = createHash('sha256');
+        hash = hashing ? createHash('sha256') : undefined;
         offset = 0;
         progress?.(0, size);
         continue;
       }
       session = status.session;
-      if (status.offset > start) await hashRange(source, start, status.offset, hash);
+      if (hash !== undefined && status.offset > start) {
+        await hashRange(source, start, status.offset, hash);
+      }
       offset = status.offset;
       progress?.(offset, size);
     }
-    const actual = hash.digest('hex');
-    if (source.sha256 !== undefined && actual !== source.sha256) {
-      throw new DigestMismatchError(source.label, source.sha256, actual);
-    }
+    const actual = source.sha256 ?? (hash as Hash).digest('hex');
     for (;;) {
       try {
         if (!(await client.finishUpload(repository, session, toDigest(actual)))) {
-          throw new DigestMismatchError(
-            source.label,
-            actual,
-            'a different digest (computed by the registry)',
-          );
+          throw new DigestMismatchError(source.label, actual, REGISTRY_DIGEST);
         }
         return { outcome: 'uploaded', sha256: actual };
       } catch (error) {
