@@ -24,6 +24,8 @@ import { toDigest } from './oci-names.js';
 import type { RegistryClient } from './registry-client.js';
 import { RetryBudget, defaultSleep, type RetryOptions, type Sleep } from './retry-policy.js';
 
+const DEFAULT_PART_BYTES = 256 * 1024 * 1024;
+
 /** Where a blob's bytes come from. */
 export interface BlobSource {
   /** What to call it in messages: the artifact's path, or a description. */
@@ -49,9 +51,13 @@ export function fileSource(label: string, file: string, sha256: string, size: nu
 }
 
 export interface BlobUploadOptions {
-  /** Blobs up to this size go in one PUT. Default 64 MiB. */
+  /** Blobs up to this size go in one PUT. Default 256 MiB. */
   monolithicMaxBytes?: number;
-  /** Chunk size of chunked uploads. Default 64 MiB. */
+  /**
+   * Chunk size of chunked uploads. Default 256 MiB: each chunk costs the registry a request
+   * (CNCF distribution saves its hash state per chunk), so small chunks are slow, while a chunk
+   * is what a registry that keeps partial uploads lets a dropped connection lose at most.
+   */
   chunkBytes?: number;
   /** Mount from this repository of the same registry instead of sending bytes, when it has them. */
   mountFrom?: string;
@@ -132,14 +138,14 @@ export async function uploadBlob(
   }
   const budget = new RetryBudget(options.retry, options.sleep ?? defaultSleep);
   const monolithic =
-    source.sha256 !== undefined && total <= (options.monolithicMaxBytes ?? 64 * 1024 * 1024);
+    source.sha256 !== undefined && total <= (options.monolithicMaxBytes ?? DEFAULT_PART_BYTES);
   return monolithic
     ? uploadMonolithic(client, repository, source, budget, progress)
     : uploadChunked(
         client,
         repository,
         source,
-        options.chunkBytes ?? 64 * 1024 * 1024,
+        options.chunkBytes ?? DEFAULT_PART_BYTES,
         budget,
         progress,
       );
