@@ -165,6 +165,12 @@ async function resolveBase(
   throw new InvalidManifestError(where, 'the base index points at another index');
 }
 
+/** Seconds since the epoch of an RFC 3339 time; 0 when absent or unreadable. */
+function mtimeOf(created: string | undefined): number {
+  const ms = created === undefined ? Number.NaN : Date.parse(created);
+  return Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : 0;
+}
+
 /** Builds and pushes the modelcar image; see the module comment. */
 export async function pushModelcar(options: ModelcarOptions): Promise<PushedModelcar> {
   const { client, repository } = options;
@@ -210,7 +216,7 @@ export async function pushModelcar(options: ModelcarOptions): Promise<PushedMode
       size: file.size,
       content: file.content,
     })),
-    options.created === undefined ? 0 : Math.floor(Date.parse(options.created) / 1000),
+    mtimeOf(options.created),
   );
   const size = segmentsSize(segments);
   const pushed = await uploadBlob(
