@@ -134,7 +134,7 @@ describe('faults: a real registry behind a fault-injecting proxy', () => {
     ]);
   });
 
-  it('starts the blob again when the registry dies mid-chunk and comes back (its session is gone)', async () => {
+  it('resumes, or starts the blob again, when the registry dies mid-chunk and comes back', async () => {
     const dir = join(work, 'dies');
     const file = writeRunFile(dir, 'model.bin', randomData(3 * MiB));
     proxy.addFault({
@@ -144,6 +144,8 @@ describe('faults: a real registry behind a fault-injecting proxy', () => {
         kind: 'hook',
         afterBytes: 0.5 * MiB,
         run: async () => {
+          // Let the registry write what it has received, then crash it.
+          await new Promise((r) => setTimeout(r, 200));
           await registry.kill();
           // Back after a moment, as a restarted service would be.
           setTimeout(() => void registry.restart(), 300);
@@ -159,10 +161,13 @@ describe('faults: a real registry behind a fault-injecting proxy', () => {
     expect(result.pending).toBe(false);
     const requests = proxy.requests.slice(before).map((r) => `${r.method} ${r.status}`);
     expect(requests).toContain('PATCH cut');
-    // distribution forgets a session whose last chunk was cut: the status check says so (404)
-    // and the blob is sent again in a new session.
-    expect(requests).toContain('GET 404');
-    expect(requests.filter((r) => r === 'POST 202').length).toBe(2);
+    // Whether the session survives depends on whether the registry wrote part of the cut chunk
+    // before it died: CNCF distribution then forgets the session (GET 404) and the blob is sent
+    // again in a new one; otherwise the upload goes on from the offset it reports (GET 204).
+    const status = requests.filter((r) => r === 'GET 204' || r === 'GET 404');
+    expect(status).toHaveLength(1);
+    const afterCut = requests.slice(requests.indexOf('PATCH cut'));
+    expect(afterCut.filter((r) => r === 'POST 202').length).toBe(status[0] === 'GET 404' ? 1 : 0);
     const dest = join(work, 'dies-out');
     await openTestStore(registry.host).store.fetchRunFiles('01J0000000000000000000DIES', dest);
     expect(sha256(readFileSync(join(dest, 'model.bin')))).toBe(file.sha256);
