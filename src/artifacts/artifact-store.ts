@@ -16,13 +16,17 @@
  *       files go to the local cache and a pending record instead, and the result says
  *       `pending: true` with one warning. run.json can record the result either way: the
  *       manifest digest does not depend on whether the upload happened yet.
- *   readRun(runId | digest)                  the run's manifest: files by path, sha256, size
- *   fetchRunFiles(runId, destDir, {paths})   downloads files (local cache first), verified
- *   fetchFile(runId, path, dest)             one file
+ *   describeRun(runId, files, meta)          the manifest and its digest, nothing sent
+ *   readRun(runId | digest), readModelVersion(model, version)
+ *                                            a manifest: its files by path, sha256 and size
+ *   fetchFiles(manifest, destDir, {paths}), fetchRunFiles(runId, ...), fetchModelFiles(...),
+ *   fetchFile(run, path, dest)               files written verified (local cache first)
  *   tagModelVersion({runId, model, version}) tags the run's manifest as a model version
- *   pushModelcar({runId, model, version})    builds the modelcar image from the run's files
+ *   pushModelcar({runId, model, version, base}) builds the modelcar image from the run's files
  *   pending(), uploadPending()               the queue `ghml push` drains (idempotent)
- *   planGc(...), applyGc(plan)               in store-gc.ts
+ *   planGc(store, ...), applyGc(store, plan) in store-gc.ts
+ * Open one with `openArtifactStore` (store-settings.ts), which applies `artifacts.store` and the
+ * environment's default and returns null for `none`.
  */
 import { stat } from 'node:fs/promises';
 import { formatArtifactStoreUrl } from '../config/artifact-store-url.js';
