@@ -120,6 +120,11 @@ export interface ArtifactStoreOptions {
   pendingDir: string;
   /** Files uploaded at once (default 3). */
   concurrency?: number;
+  /**
+   * The code repository's URL, written into each manifest (`org.opencontainers.image.source`):
+   * GitHub's registry links a new package to that repository, so the workflow token can write it.
+   */
+  source?: string;
   /** Chunk sizes, retry budget. */
   upload?: BlobUploadOptions;
 }
@@ -190,6 +195,7 @@ export class ArtifactStore {
   private readonly cache: LocalContentStore;
   private readonly concurrency: number;
   private readonly upload: BlobUploadOptions;
+  private readonly source: string | undefined;
 
   constructor(options: ArtifactStoreOptions) {
     this.registry = options.registry;
@@ -205,6 +211,7 @@ export class ArtifactStore {
     this.queue = new PendingQueue(options.pendingDir, options.cache);
     this.concurrency = options.concurrency ?? 3;
     this.upload = options.upload ?? {};
+    this.source = options.source;
   }
 
   /** The manifest bytes and digest a run's files give (nothing is sent). */
@@ -219,6 +226,7 @@ export class ArtifactStore {
       files: [...files],
       ...(meta.created === undefined ? {} : { created: meta.created }),
       ...(meta.revision === undefined ? {} : { revision: meta.revision }),
+      ...(this.source === undefined ? {} : { source: this.source }),
     });
     return { manifest, manifestDigest: manifestDigestOf(manifest) };
   }

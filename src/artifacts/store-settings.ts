@@ -98,7 +98,14 @@ export function openArtifactStore(options: OpenStoreOptions): ArtifactStore | nu
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     ...(options.debug === undefined ? {} : { debug: options.debug }),
   });
+  const server = options.env['GITHUB_SERVER_URL']?.trim().replace(/\/+$/, '');
+  const repository = options.env['GITHUB_REPOSITORY']?.trim();
+  const source =
+    server && repository && /^https:\/\/[^\s/]+$/.test(server)
+      ? `${server}/${repository}`
+      : undefined;
   return new ArtifactStore({
+    ...(source === undefined ? {} : { source }),
     registry: url.registry,
     prefix: url.prefix,
     client,

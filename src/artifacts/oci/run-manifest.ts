@@ -23,6 +23,8 @@ export const RUN_ID_ANNOTATION = 'vnd.ghml.run.id';
 export const EXPERIMENT_ANNOTATION = 'vnd.ghml.experiment';
 export const CREATED_ANNOTATION = 'org.opencontainers.image.created';
 export const REVISION_ANNOTATION = 'org.opencontainers.image.revision';
+/** The repository's URL: GitHub's registry links the package to that repository by it. */
+export const SOURCE_ANNOTATION = 'org.opencontainers.image.source';
 
 /** The image spec's empty descriptor: the 2-byte blob `{}`. */
 export const EMPTY_CONFIG = {
@@ -51,6 +53,8 @@ export interface RunManifest {
   created?: string;
   /** The commit the run trained on, when known. */
   revision?: string;
+  /** The code repository's URL, e.g. https://github.com/acme/iris. */
+  source?: string;
 }
 
 const MAX_FILES = 100_000;
@@ -63,6 +67,7 @@ export function formatRunManifest(manifest: RunManifest): Buffer {
   const annotations: Record<string, string> = {};
   if (manifest.created !== undefined) annotations[CREATED_ANNOTATION] = manifest.created;
   if (manifest.revision !== undefined) annotations[REVISION_ANNOTATION] = manifest.revision;
+  if (manifest.source !== undefined) annotations[SOURCE_ANNOTATION] = manifest.source;
   annotations[EXPERIMENT_ANNOTATION] = manifest.experiment;
   annotations[RUN_ID_ANNOTATION] = manifest.runId;
   const json = {
@@ -158,5 +163,7 @@ export function parseRunManifest(bytes: Buffer, where: string): RunManifest {
   if (created !== undefined) out.created = created;
   const revision = text(annotations, REVISION_ANNOTATION);
   if (revision !== undefined) out.revision = revision;
+  const source = text(annotations, SOURCE_ANNOTATION);
+  if (source !== undefined) out.source = source;
   return out;
 }

@@ -21,6 +21,7 @@ const manifest: RunManifest = {
   ],
   created: '2026-01-02T03:04:05Z',
   revision: 'c0ffee',
+  source: 'https://github.com/acme/iris',
 };
 
 describe('run manifests', () => {
@@ -53,6 +54,7 @@ describe('run manifests', () => {
       annotations: {
         'org.opencontainers.image.created': '2026-01-02T03:04:05Z',
         'org.opencontainers.image.revision': 'c0ffee',
+        'org.opencontainers.image.source': 'https://github.com/acme/iris',
         'vnd.ghml.experiment': 'iris',
         'vnd.ghml.run.id': '01J0000000000000000000AAAA',
       },
@@ -66,6 +68,7 @@ describe('run manifests', () => {
     const bytes = formatRunManifest(manifest);
     const parsed = parseRunManifest(bytes, 'test');
     expect(parsed.files.map((f) => f.path)).toEqual(['labels.txt', 'model/weights.bin']);
+    expect(parsed.source).toBe('https://github.com/acme/iris');
     expect(formatRunManifest(parsed).equals(bytes)).toBe(true);
     const bare = formatRunManifest({ runId: 'R1', experiment: 'e', files: [] });
     expect(formatRunManifest(parseRunManifest(bare, 'test')).equals(bare)).toBe(true);

@@ -64,6 +64,28 @@ describe('which store is in force', () => {
     expect(store?.runsRepository).toBe('acme/iris/runs');
     expect(store?.client.baseUrl.href).toBe('https://ghcr.io/');
   });
+
+  it("writes the code repository's URL into manifests on Actions, so GHCR links the package to it", () => {
+    const env = {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_REPOSITORY: 'acme/iris',
+      GITHUB_SERVER_URL: 'https://github.com',
+    };
+    const store = openArtifactStore({ setting: undefined, env, gitDir: noDocker });
+    const { manifest } = store?.describeRun('R1', [], { experiment: 'e' }) ?? {
+      manifest: Buffer.alloc(0),
+    };
+    const annotations = (JSON.parse(manifest.toString()) as { annotations: Record<string, string> })
+      .annotations;
+    expect(annotations['org.opencontainers.image.source']).toBe('https://github.com/acme/iris');
+    const local = openArtifactStore({
+      setting: { kind: 'oci', registry: 'localhost:5000', prefix: 'x' },
+      env: {},
+      gitDir: noDocker,
+    });
+    const bare = local?.describeRun('R1', [], { experiment: 'e' }).manifest.toString() ?? '';
+    expect(bare).not.toContain('image.source');
+  });
 });
 
 describe('which credentials a registry gets', () => {
