@@ -19,7 +19,7 @@ import {
   InvalidRunDataError,
   RunNotFoundError,
 } from '../tracking-errors.js';
-import { listInboxEntries, type InboxEntry } from './inbox-entries.js';
+import { listInboxEntries, readInboxEntries, type InboxEntry } from './inbox-entries.js';
 import {
   openRunsAt,
   readFolderEvents,
@@ -34,6 +34,7 @@ import {
   assertExperimentName,
   isExperimentName,
   parseMetricsChunkName,
+  parseRunPath,
 } from './run-path.js';
 import {
   loadSegmentEvents,
@@ -92,6 +93,8 @@ export class BranchReader {
   private readonly warn: DataWarning;
   /** Records already read, by run folder tree oid (trees are content-addressed). */
   private readonly records = new Map<string, RunRecord>();
+  /** Layouts already read, by ref and commit. */
+  private readonly layouts = new Map<string, TipLayout>();
 
   constructor(
     private readonly git: Git,
@@ -212,6 +215,61 @@ export class BranchReader {
         tree,
       }),
     );
+  }
+
+  /**
+   * Which of `commits` have at least one run (optionally of one experiment), without reading
+   * any record of the open bucket: one batched tree lookup there, each segment's commits.txt,
+   * and the inbox. A deleted run still counts (the caller reads the runs and skips those).
+   */
+  async commitsWithRuns(commits: readonly string[], experiment?: string): Promise<Set<string>> {
+    for (const commit of commits) assertCommitSha(commit);
+    if (experiment !== undefined) assertExperimentName(experiment);
+    const found = new Set<string>();
+    if (commits.length === 0) return found;
+    return this.withView(async (reader, view) => {
+      const { layout } = view;
+      if (layout) {
+        const experiments =
+          experiment !== undefined ? [experiment] : await this.openExperiments(reader, layout);
+        const runsTree = layout.runsTree;
+        if (runsTree !== undefined && experiments.length > 0) {
+          const checks = await Promise.all(
+            experiments.flatMap((e) =>
+              commits.map(async (commit) => ({
+                commit,
+                object: await reader.readObject(
+                  `${runsTree}:${e}/${commit.slice(0, 2)}/${commit.slice(2)}`,
+                ),
+              })),
+            ),
+          );
+          for (const { commit, object } of checks) if (object?.type === 'tree') found.add(commit);
+        }
+        const rest = commits.filter((c) => !found.has(c));
+        const segments = await segmentsWithCommits(this.git, reader, layout.segments, rest);
+        if (segments.length > 0) {
+          const wanted = new Set(rest);
+          for (const { record } of await loadSegmentRuns(this.git, reader, segments, this.warn)) {
+            if (
+              wanted.has(record.source.commit) &&
+              (experiment === undefined || record.experiment === experiment)
+            )
+              found.add(record.source.commit);
+          }
+        }
+      }
+      for (const entry of view.inbox) {
+        const run = entry.kind === 'run' ? parseRunPath(entry.path) : undefined;
+        if (
+          run &&
+          commits.includes(run.commit) &&
+          (experiment === undefined || run.experiment === experiment)
+        )
+          found.add(run.commit);
+      }
+      return found;
+    });
   }
 
   /** Reads the records of located runs (as their events leave them). */
@@ -482,14 +540,44 @@ export class BranchReader {
 
   private async readLayout(reader: ObjectReader): Promise<TipLayout | undefined> {
     const tip = await this.tip();
-    return tip ? readTipLayout(reader, tip.oid, tip.ref) : undefined;
+    return tip ? this.layoutOf(reader, tip) : undefined;
   }
 
-  /** Runs `work` on the current view: the tip's layout and the inbox entries not on it. */
+  /** A commit's layout never changes: read once per reader. */
+  private async layoutOf(reader: ObjectReader, tip: PreferredTip): Promise<TipLayout> {
+    const key = `${tip.ref}\0${tip.oid}`;
+    let layout = this.layouts.get(key);
+    if (layout === undefined) {
+      layout = await readTipLayout(reader, tip.oid, tip.ref);
+      if (this.layouts.size >= 16) this.layouts.clear();
+      this.layouts.set(key, layout);
+    }
+    return layout;
+  }
+
+  /**
+   * Runs `work` on the current view: the tip's layout and the inbox entries not on it. The
+   * branch refs and the inbox mirror are read with ONE for-each-ref.
+   */
   private async withView<T>(work: (reader: ObjectReader, view: View) => Promise<T>): Promise<T> {
+    const { refs } = this;
+    const rows = await this.git.forEachRef(
+      [refs.local, refs.remoteTracking, refs.inboxMirrorPrefix],
+      ['refname', 'objectname'],
+    );
+    const find = (name: string): string | undefined =>
+      rows.find((row) => row['refname'] === name)?.['objectname'];
+    const state = { local: find(refs.local), remoteTracking: find(refs.remoteTracking) };
+    const inboxRows = rows
+      .filter((row) => (row['refname'] ?? '').startsWith(refs.inboxMirrorPrefix))
+      .map((row) => ({ ref: row['refname'] ?? '', commit: row['objectname'] ?? '' }));
+    const tip = await preferredTip(this.git, refs, state);
     return this.withReader(async (reader) => {
-      const layout = await this.readLayout(reader);
-      const inbox = await listInboxEntries(this.git, reader, this.refs, this.warn);
+      const layout = tip ? await this.layoutOf(reader, tip) : undefined;
+      const inbox =
+        inboxRows.length === 0
+          ? []
+          : await readInboxEntries(reader, inboxRows, refs.inboxMirrorPrefix, this.warn);
       return work(reader, { layout, inbox });
     });
   }

@@ -40,10 +40,23 @@ export async function listInboxEntries(
   prefix = refs.inboxMirrorPrefix,
 ): Promise<InboxEntry[]> {
   const rows = await git.forEachRef(prefix, ['refname', 'objectname']);
+  return readInboxEntries(
+    reader,
+    rows.map((row) => ({ ref: row['refname'] ?? '', commit: row['objectname'] ?? '' })),
+    prefix,
+    warn,
+  );
+}
+
+/** Reads the entries the refs `rows` (under `prefix`) point at. */
+export async function readInboxEntries(
+  reader: ObjectReader,
+  rows: ReadonlyArray<{ ref: string; commit: string }>,
+  prefix: string,
+  warn: DataWarning,
+): Promise<InboxEntry[]> {
   const found = await Promise.all(
-    rows.map(async (row): Promise<InboxEntry | undefined> => {
-      const ref = row['refname'] ?? '';
-      const commit = row['objectname'] ?? '';
+    rows.map(async ({ ref, commit }): Promise<InboxEntry | undefined> => {
       const id = ref.slice(prefix.length);
       const raw = isRunId(id) ? await reader.readObject(commit) : undefined;
       if (raw?.type !== 'commit') {

@@ -82,6 +82,8 @@ export interface TrackingStore {
   layout(): Promise<TipLayout | undefined>;
   /** Runs recorded for a source commit (deleted ones left out). */
   runsAtCommit(commit: string, experiment?: string): Promise<RunLocation[]>;
+  /** Which of `commits` have runs (optionally of one experiment); no record is read. */
+  commitsWithRuns(commits: readonly string[], experiment?: string): Promise<Set<string>>;
   /** Reads the records of located runs. */
   readRuns(runs: readonly RunLocation[]): Promise<StoredRun[]>;
   /** Locations of every run (optionally of one experiment). */
@@ -149,6 +151,7 @@ export function openTrackingStore(git: Git, options: TrackingStoreOptions): Trac
     tip: () => reader.tip(),
     layout: () => reader.layout(),
     runsAtCommit: (commit, experiment) => reader.runsAtCommit(commit, experiment),
+    commitsWithRuns: (commits, experiment) => reader.commitsWithRuns(commits, experiment),
     readRuns: (runs) => reader.readRuns(runs),
     locateRuns: (locateOptions) => reader.locateRuns(locateOptions),
     listRuns: (listOptions) => reader.listRuns(listOptions),

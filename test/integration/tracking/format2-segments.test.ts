@@ -110,6 +110,12 @@ describe('tracking branch format 2: sealed segments', () => {
     expect((await store.runsAtCommit(b, 'other')).map((r) => r.id)).toEqual(
       ids.filter((_, i) => i % 3 !== 0 && i % 2 === 1),
     );
+    // Which commits have runs: open and sealed alike (compare's baseline walk asks this).
+    const none = 'f'.repeat(40);
+    expect(await store.commitsWithRuns([a, b, none])).toEqual(new Set([a, b]));
+    expect(await store.commitsWithRuns([a, none], 'other')).toEqual(
+      new Set(ids.some((_, i) => i % 3 === 0 && i % 2 === 1) ? [a] : []),
+    );
     const sealed = await store.findRun(ids[1] as string);
     expect(sealed.record).toEqual(inputs[1]?.record);
     expect(await store.readMetrics(sealed)).toEqual(samplePoints());
