@@ -252,3 +252,43 @@ describe('registry authentication: token realm (docker token auth, JWTs the regi
     expect((error as RegistryAuthError).hint).toContain('were refused for push');
   });
 });
+
+describe('registry authentication: a token that expires before the client expects', () => {
+  it('asks for a new token when the registry refuses a stale one, and carries on', async () => {
+    // distribution 2.8 allows 60 s of clock skew: a JWT dated to expire 57 s ago dies 3 s after
+    // it is issued, while the token service says it lasts 300 s (as with a skewed clock).
+    const registry = await startRegistry({
+      auth: { kind: 'token', users: { ci: PASSWORD }, jwtTtlSeconds: -57 },
+    });
+    try {
+      const work = mkdtempSync(join(tmpdir(), 'ghml-stale-'));
+      const env = { GHML_REGISTRY_USERNAME: 'ci', GHML_REGISTRY_PASSWORD: PASSWORD };
+      const { store, debug } = openTestStore(registry.host, { env });
+      await store.uploadRun(
+        '01J0000000000000000000STL1',
+        [writeRunFile(work, 'a.bin', randomData(1000))],
+        {
+          experiment: 'x',
+        },
+      );
+      const before = registry.tokenServer?.requests.length ?? 0;
+      const lines = debug.length;
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      const second = await store.uploadRun(
+        '01J0000000000000000000STL2',
+        [writeRunFile(work, 'b.bin', randomData(1000))],
+        {
+          experiment: 'x',
+        },
+      );
+      expect(second.pending).toBe(false);
+      expect(registry.tokenServer?.requests.length).toBeGreaterThan(before);
+      const after = debug.slice(lines);
+      expect(after.filter((l) => l.endsWith('-> 401')).length).toBeGreaterThan(0);
+      expect(after.at(-1)).toBe('PUT /v2/acme/ml/runs/manifests/01J0000000000000000000STL2 -> 201');
+      rmSync(work, { recursive: true, force: true });
+    } finally {
+      await registry.stop();
+    }
+  });
+});

@@ -35,6 +35,11 @@ export interface TokenServerOptions {
   grant?: GrantPolicy;
   /** Token lifetime in seconds (default 300). */
   ttlSeconds?: number;
+  /**
+   * Lifetime written into the JWT itself, when it should differ from the `expires_in` the
+   * answer reports (a token that dies early, as with clock skew). Default: ttlSeconds.
+   */
+  jwtTtlSeconds?: number;
 }
 
 export interface TokenServer {
@@ -106,7 +111,7 @@ export async function startTokenServer(
       iss: TOKEN_ISSUER,
       sub: user ?? '',
       aud: TOKEN_SERVICE,
-      exp: now + ttl,
+      exp: now + (options.jwtTtlSeconds ?? ttl),
       nbf: now - 10,
       iat: now,
       jti: randomBytes(8).toString('hex'),
