@@ -153,9 +153,17 @@ export class RegistryClient {
     for (;;) {
       assertTransportAllowed(url);
       const sameOrigin = url.origin === this.baseUrl.origin;
-      const authorization = sameOrigin
-        ? await this.auth.authorization(options.scopes, context)
-        : undefined;
+      let authorization: string | undefined;
+      try {
+        authorization = sameOrigin
+          ? await this.auth.authorization(options.scopes, context)
+          : undefined;
+      } catch (error) {
+        // The token service is down for a moment: wait and ask again, like any request.
+        if (error instanceof RegistryUnavailableError && canRetry && (await budget.next()))
+          continue;
+        throw error;
+      }
       const headers: Record<string, string> = {
         'user-agent': 'ghml',
         ...options.headers,
@@ -348,7 +356,7 @@ export class RegistryClient {
       access: 'push',
       scopes: [repositoryScope(repository, 'pull,push')],
       what: 'uploading a chunk',
-      expect: [202, 416],
+      expect: [202, 404, 416],
       retry: false,
       headers: {
         'content-type': 'application/octet-stream',
@@ -358,6 +366,7 @@ export class RegistryClient {
       body,
     });
     await drain(response.body);
+    if (response.status === 404) throw this.sessionLost('uploading a chunk');
     const next = this.location(response, session, 'uploading a chunk', session);
     return {
       session: next,
@@ -386,7 +395,7 @@ export class RegistryClient {
       access: 'push',
       scopes: [repositoryScope(repository, 'pull,push')],
       what: `uploading blob ${digest}`,
-      expect: [201, 400],
+      expect: [201, 400, 404],
       retry: false,
       headers: {
         'content-type': 'application/octet-stream',
@@ -396,6 +405,7 @@ export class RegistryClient {
     });
     const text = await readBodyText(response.body);
     if (response.status === 201) return true;
+    if (response.status === 404) throw this.sessionLost(`uploading blob ${digest}`);
     if (/DIGEST_INVALID/.test(text)) return false;
     throw new RegistryProtocolError(
       this.registry,
@@ -622,6 +632,16 @@ export class RegistryClient {
       if (url !== undefined && url.origin !== this.baseUrl.origin) url = undefined;
     }
     return tags;
+  }
+
+  /** An upload session the registry no longer knows (expired, or lost in a restart). */
+  private sessionLost(what: string): RegistryUnavailableError {
+    // Unavailable, not a protocol error: the uploader starts a new session within its budget.
+    return new RegistryUnavailableError(
+      this.registry,
+      what,
+      'the registry forgot the upload session',
+    );
   }
 
   private location(response: HttpResponse, base: URL, what: string, fallback?: URL): URL {

@@ -173,6 +173,42 @@ describe('faults: a real registry behind a fault-injecting proxy', () => {
     expect(sha256(readFileSync(join(dest, 'model.bin')))).toBe(file.sha256);
   });
 
+  it('starts a new session when the registry has forgotten the upload (404 on a chunk or on the final PUT)', async () => {
+    const unknown = JSON.stringify({
+      errors: [{ code: 'BLOB_UPLOAD_UNKNOWN', message: 'blob upload unknown to registry' }],
+    });
+    proxy.addFault({
+      method: 'PATCH',
+      skip: 1,
+      action: { kind: 'status', status: 404, body: unknown },
+    });
+    proxy.addFault({
+      method: 'PUT',
+      path: /uploads/,
+      skip: 1,
+      action: { kind: 'status', status: 404, body: unknown },
+    });
+    const dir = join(work, 'forgotten');
+    const big = writeRunFile(dir, 'big.bin', randomData(3 * MiB));
+    const small = writeRunFile(dir, 'small.bin', randomData(1000));
+    const { store } = openTestStore(proxy.host, {
+      sleep: () => Promise.resolve(),
+      upload: { chunkBytes: MiB, monolithicMaxBytes: 2000 },
+    });
+    const before = proxy.requests.length;
+    const result = await store.uploadRun('01J0000000000000000000FRGT', [big, small], {
+      experiment: 'x',
+    });
+    expect(result.pending).toBe(false);
+    const requests = proxy.requests.slice(before).map((r) => `${r.method} ${r.status}`);
+    expect(requests).toContain('PATCH 404');
+    expect(requests).toContain('PUT 404');
+    const dest = join(work, 'forgotten-out');
+    await openTestStore(registry.host).store.fetchRunFiles('01J0000000000000000000FRGT', dest);
+    expect(readFileSync(join(dest, 'big.bin'))).toEqual(big.data);
+    expect(readFileSync(join(dest, 'small.bin'))).toEqual(small.data);
+  });
+
   it('restarts a one-PUT upload cut mid-way', async () => {
     const dir = join(work, 'cut-put');
     const file = writeRunFile(dir, 'model.bin', randomData(MiB));
