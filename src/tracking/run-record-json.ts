@@ -17,6 +17,7 @@ import {
   type RunEvent,
   type RunStatus,
   type TrackingFormat,
+  setOwn,
 } from './run-record.js';
 import { isStorableTime, timeRule } from './run-limits.js';
 import { isCommitSha, isExperimentName, isRunId } from './store/run-path.js';
@@ -27,7 +28,7 @@ function sortedRecord<T, U>(
   map: (value: T, key: string) => U,
 ): Record<string, U> {
   const out: Record<string, U> = {};
-  for (const key of Object.keys(record).sort()) out[key] = map(record[key] as T, key);
+  for (const key of Object.keys(record).sort()) setOwn(out, key, map(record[key] as T, key));
   return out;
 }
 
@@ -212,7 +213,7 @@ class Fields {
     const out: Record<string, string> = {};
     for (const [k, v] of this.entries(key)) {
       if (typeof v !== 'string') this.fail(key, 'an object of strings');
-      out[k] = v;
+      setOwn(out, k, v);
     }
     return out;
   }
@@ -298,7 +299,7 @@ export function parseRunRecord(text: string, where: string): RunRecord {
   const source = f.object('source');
   const metrics: Record<string, MetricSummary> = {};
   for (const [key] of f.entries('metrics'))
-    metrics[key] = parseSummary(f.object('metrics').object(key));
+    setOwn(metrics, key, parseSummary(f.object('metrics').object(key)));
   return {
     format,
     id: f.string('id', isRunId, 'a ULID'),

@@ -98,6 +98,19 @@ describe('formatRunRecord / parseRunRecord', () => {
     expect(formatRunRecord(shuffled)).toBe(text);
   });
 
+  it('keeps keys named like Object.prototype members as data when reading a record from the branch', () => {
+    const text = formatRunRecord(record()).replace(
+      '"params": {',
+      '"params": {\n    "__proto__": "polluted",\n    "constructor": "c",\n    "toString": "t",',
+    );
+    const parsed = parseRunRecord(text, 'runs/x/run.json');
+    expect(Object.getPrototypeOf(parsed.params)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(parsed.params, '__proto__')?.value).toBe('polluted');
+    expect(parsed.params['toString']).toBe('t');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(formatRunRecord(parsed)).toContain('"__proto__": "polluted"');
+  });
+
   it('refuses a newer format with an upgrade message', () => {
     const text = formatRunRecord(record()).replace('"format": 1', '"format": 3');
     expect(() => parseRunRecord(text, 'runs/x/run.json')).toThrow(NewerFormatError);
