@@ -9,8 +9,10 @@ import { registerInitCommand } from './commands/init-command.js';
 import { registerLogCommand } from './commands/log-command.js';
 import { registerModelCommand } from './commands/model-command.js';
 import { registerPushCommand } from './commands/push-command.js';
+import { registerReportCommand } from './commands/report-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerRunsCommand } from './commands/runs-command.js';
+import { registerUiCommand } from './commands/ui-command.js';
 
 export interface CommandContext {
   io: CliIo;
@@ -46,6 +48,8 @@ export function buildProgram(context: CommandContext, version: string): Command 
   registerCompareCommand(program, context);
   registerModelCommand(program, context);
   registerDeployCommand(program, context);
+  registerReportCommand(program, context);
+  registerUiCommand(program, context);
   registerInitCommand(program, context);
   registerDemoCommand(program, context);
   return program;
