@@ -117,13 +117,17 @@ export function metricChart(
     ],
     series: [
       { label: 'step' },
-      ...lines.map((line, i) => ({
-        label: line.label,
-        stroke: cssVar(PALETTE[i % PALETTE.length] as string, '#36c'),
-        width: 1.5,
-        spanGaps: lines.length > 1,
-        points: { show: line.series.step.length < 60, size: 5 },
-      })),
+      ...lines.map((line, i) => {
+        const stroke = cssVar(PALETTE[i % PALETTE.length] as string, '#36c');
+        const few = line.series.step.length < 60;
+        return {
+          label: line.label,
+          stroke,
+          width: 1.5,
+          spanGaps: lines.length > 1,
+          points: { show: few, size: 6, width: 1, fill: stroke, stroke },
+        };
+      }),
     ],
     hooks: {
       setCursor: [

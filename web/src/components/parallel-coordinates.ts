@@ -75,7 +75,7 @@ export function parallelCoordinates(
   width = 900,
   height = 320,
 ): SVGSVGElement {
-  const pad = { top: 28, bottom: 24, left: 40, right: 40 };
+  const pad = { top: 28, bottom: 24, left: 70, right: 70 };
   const svg = node('svg', {
     viewBox: `0 0 ${width} ${height}`,
     class: 'parallel',
