@@ -19,7 +19,7 @@ import { buildModelsFile, registeredRunIds } from './model-index.js';
 import { readMainHistory, resolveMainRev } from './main-history.js';
 import { encodeRunShard, type SeriesFlag } from './run-shard-codec.js';
 import { encodeSeriesFile } from './series-codec.js';
-import { prefetchSeries } from './series-prefetch.js';
+import { readSeriesOfRuns } from './series-reader.js';
 import { selectSeriesRuns, type SeriesBudget } from './series-selection.js';
 import {
   MANIFEST_PATH,
@@ -66,9 +66,6 @@ export interface SiteData {
   locations: Map<string, RunLocation>;
 }
 
-/** Parallel metrics.jsonl reads: each opens one git process. */
-const SERIES_READERS = 4;
-
 function countKeys(counts: Map<string, number>): KeyCount[] {
   return [...counts]
     .map(([key, runs]) => ({ key, runs }))
@@ -105,17 +102,10 @@ async function readSeries(
   budget: SeriesBudget,
   files: Map<string, string>,
 ): Promise<void> {
-  await prefetchSeries(repo.git, runs);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < runs.length) {
-      const run = runs[next++] as StoredRun;
-      const points = await repo.store.readMetrics(run);
-      const max = flags.get(run.id) === 2 ? budget.maxRunPoints : Number.POSITIVE_INFINITY;
-      files.set(seriesPath(run.id), JSON.stringify(encodeSeriesFile(run.id, points, max)));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(SERIES_READERS, runs.length) }, worker));
+  await readSeriesOfRuns(repo, runs, (run, points) => {
+    const max = flags.get(run.id) === 2 ? budget.maxRunPoints : Number.POSITIVE_INFINITY;
+    files.set(seriesPath(run.id), JSON.stringify(encodeSeriesFile(run.id, points, max)));
+  });
 }
 
 export async function buildSiteData(options: SiteBuildOptions): Promise<SiteData> {

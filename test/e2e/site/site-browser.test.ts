@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The report site in a real browser: `ghml report build` (the shipped CLI) writes the site of
  * a real repository, a static server on 127.0.0.1 serves it, and Debian's chromium (through
@@ -79,8 +80,12 @@ async function inert(): Promise<void> {
   expect(browser.dialogs).toEqual([]);
 }
 
-describe.runIf(existsSync(CHROMIUM))('the report site in chromium', () => {
+describe('the report site in chromium', () => {
   beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `${CHROMIUM} is missing: install it with apt-get install -y chromium (.ci/run does)`,
+      );
     fixture = await buildSiteFixture();
     const out = join(tempDir(), 'site');
     const built = JSON.parse(
