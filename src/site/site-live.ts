@@ -26,7 +26,6 @@ export interface LiveSiteOptions {
   mainRev?: string;
   /** Told about each rebuild (a line for the terminal). */
   onRebuild?(runs: number, ms: number): void;
-  onError?(error: unknown): void;
 }
 
 export class LiveSite {

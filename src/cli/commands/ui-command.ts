@@ -44,7 +44,6 @@ export function registerUiCommand(program: Command, context: CommandContext): vo
         assets,
         ...(options.main === undefined ? {} : { mainRev: options.main }),
         onRebuild: (runs, ms) => context.io.err(`ghml ui: ${runs} run(s) loaded in ${ms} ms`),
-        onError: report,
       });
       await live.refresh();
       const server = new SiteServer({
