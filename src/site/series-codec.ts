@@ -4,7 +4,8 @@
  * more points than the budget, keeps a reduced set of real points (series-reduce.ts).
  * Browser-safe.
  */
-import { decodeNumber, encodeNumber, type MetricPoint } from '../tracking/run-record.js';
+import type { MetricPoint } from '../tracking/run-record.js';
+import { decodeFloat64Base64, encodeFloat64Base64 } from './float64-base64.js';
 import { SITE_DATA_FORMAT, type SeriesFile } from './site-data-format.js';
 import { reduceSeries } from './series-reduce.js';
 
@@ -49,28 +50,40 @@ export function encodeSeriesFile(
           (i) => sorted[i] as MetricPoint,
         );
       }
+      const steps = kept.map((p) => p.step);
+      const times = kept.map((p) => p.timestamp);
+      const deltas = steps.every(Number.isSafeInteger) && times.every(Number.isSafeInteger);
       return {
         key,
-        step: kept.map((p) => p.step),
-        value: kept.map((p) => encodeNumber(p.value)),
-        time: kept.map((p) => p.timestamp),
+        deltas,
+        step: deltas ? toDeltas(steps) : steps,
+        value: encodeFloat64Base64(kept.map((p) => p.value)),
+        time: deltas ? toDeltas(times) : times,
       };
     });
   return { format: SITE_DATA_FORMAT, id: runId, points: points.length, reduced, metrics };
 }
 
-/** Decodes a series file into typed arrays (NaN and ±Infinity restored). */
+/** First value, then differences (exact for safe integers). */
+function toDeltas(values: readonly number[]): number[] {
+  return values.map((v, i) => (i === 0 ? v : v - (values[i - 1] as number)));
+}
+
+/** Decodes a series file into typed arrays. */
 export function decodeSeriesFile(file: SeriesFile): DecodedSeries[] {
   return file.metrics.map((m) => {
-    const n = Math.min(m.step.length, m.value.length, m.time.length);
+    const value = decodeFloat64Base64(m.value);
+    const n = Math.min(m.step.length, value.length, m.time.length);
     const step = new Float64Array(n);
-    const value = new Float64Array(n);
     const time = new Float64Array(n);
+    let s = 0;
+    let t = 0;
     for (let i = 0; i < n; i++) {
-      step[i] = m.step[i] as number;
-      value[i] = decodeNumber(m.value[i]) ?? Number.NaN;
-      time[i] = m.time[i] as number;
+      s = m.deltas ? s + (m.step[i] as number) : (m.step[i] as number);
+      t = m.deltas ? t + (m.time[i] as number) : (m.time[i] as number);
+      step[i] = s;
+      time[i] = t;
     }
-    return { key: m.key, step, value, time };
+    return { key: m.key, step, value: n === value.length ? value : value.slice(0, n), time };
   });
 }

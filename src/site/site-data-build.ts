@@ -24,6 +24,7 @@ import { selectSeriesRuns, type SeriesBudget } from './series-selection.js';
 import {
   MANIFEST_PATH,
   MODELS_PATH,
+  FIRST_SHARD_RUNS,
   RUNS_PER_SHARD,
   SITE_DATA_FORMAT,
   SWEEPS_PATH,
@@ -150,8 +151,10 @@ export async function buildSiteData(options: SiteBuildOptions): Promise<SiteData
     if (ids === undefined) index.set(run.source.commit, [run.id]);
     else ids.push(run.id);
   }
-  for (let start = 0; start < stored.length; start += RUNS_PER_SHARD) {
-    const slice = stored.slice(start, start + RUNS_PER_SHARD);
+  for (let start = 0; start < stored.length;) {
+    const size = shards.length === 0 ? FIRST_SHARD_RUNS : RUNS_PER_SHARD;
+    const slice = stored.slice(start, start + size);
+    start += size;
     const path = shardPath(shards.length);
     const shard = encodeRunShard(
       slice.map((run) => ({

@@ -10,7 +10,10 @@ import type { RunGithubContext, RunStatus } from '../tracking/run-record.js';
 
 export const SITE_DATA_FORMAT = 1;
 
-/** Runs per shard file: the first shard (the newest runs) is all the runs view needs to start. */
+/** Runs in the first shard (the newest): all the runs view needs to draw its first screen. */
+export const FIRST_SHARD_RUNS = 1000;
+
+/** Runs per shard file after the first. */
 export const RUNS_PER_SHARD = 5000;
 
 /** Paths inside the site folder. */
@@ -136,12 +139,18 @@ export interface RunShard {
 /** data/commits/<xx>.json: run ids per commit sha. */
 export type CommitIndex = Array<[sha: string, runIds: string[]]>;
 
-/** One metric's full series: three parallel arrays. */
+/**
+ * One metric's series: steps, values and times of its points, in step order. With `deltas`,
+ * `step` and `time` hold the first value and then the difference to the previous one (used
+ * only when every step and time is a safe integer, so decoding is exact); otherwise they hold
+ * the values themselves. `value` is the base64 of the values as little-endian IEEE 754 doubles:
+ * exact (NaN and ±Infinity included) and parsed far faster than JSON numbers.
+ */
 export interface EncodedSeries {
   key: string;
+  deltas: boolean;
   step: number[];
-  /** NaN and ±Infinity as strings. */
-  value: Array<number | string>;
+  value: string;
   time: number[];
 }
 

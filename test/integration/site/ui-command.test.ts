@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGit } from '../../../src/git/git.js';
 import { openTrackingStore } from '../../../src/tracking/store/tracking-store.js';
 import type { SeriesFile, SiteManifest } from '../../../src/site/site-data-format.js';
+import { decodeSeriesFile } from '../../../src/site/series-codec.js';
 import { collect, startGhml, ghmlEnv } from '../../support/run-ghml.js';
 import { cleanupTempDirs, git } from '../../support/temp-repo.js';
 import { buildSiteFixture, type SiteFixture } from '../../e2e/site/site-fixture.js';
@@ -87,7 +88,7 @@ describe('ghml ui', () => {
     expect(series.points).toBe(fixture.longPoints * 2);
     expect(series.reduced).toBe(false);
     expect(series.metrics.map((m) => m.key)).toEqual(['accuracy', 'log_loss']);
-    expect(series.metrics[1]?.value[2500]).toBe('NaN');
+    expect(decodeSeriesFile(series)[1]?.value[2500]).toBeNaN();
     expect((await raw('/data/series/01ARZ3NDEKTSV4RRFFQ69G5FAV.json')).status).toBe(404);
     expect((await raw('/../../etc/passwd')).status).toBe(404);
   });

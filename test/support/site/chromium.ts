@@ -23,10 +23,21 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+export interface LaunchOptions {
+  viewport?: { width: number; height: number };
+  /**
+   * Default true: every request is routed through playwright, and foreign ones are aborted.
+   * False: requests are only watched (routing adds a round trip to each request, which a
+   * benchmark must not measure); foreign ones are still recorded.
+   */
+  intercept?: boolean;
+}
+
 export async function launchChromium(
   siteUrl: string,
-  viewport = { width: 1400, height: 900 },
+  options: LaunchOptions = {},
 ): Promise<Browser> {
+  const viewport = options.viewport ?? { width: 1400, height: 900 };
   const profile = mkdtempSync(join(tmpdir(), 'ghml-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -45,12 +56,19 @@ export async function launchChromium(
   });
   const origin = new URL(siteUrl).origin;
   const foreign: string[] = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(`${origin}/`) || url.startsWith('data:')) return route.continue();
-    foreign.push(url);
-    return route.abort();
-  });
+  const local = (url: string): boolean => url.startsWith(`${origin}/`) || url.startsWith('data:');
+  if (options.intercept ?? true) {
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (local(url)) return route.continue();
+      foreign.push(url);
+      return route.abort();
+    });
+  } else {
+    context.on('request', (request) => {
+      if (!local(request.url())) foreign.push(request.url());
+    });
+  }
   const page = context.pages()[0] ?? (await context.newPage());
   const pageErrors: string[] = [];
   const dialogs: string[] = [];

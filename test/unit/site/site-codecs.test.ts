@@ -124,13 +124,21 @@ describe('series', () => {
       { key: 'b', value: 2, step: 1, timestamp: 5 },
       { key: 'b', value: Number.POSITIVE_INFINITY, step: 0, timestamp: 4 },
       { key: 'a', value: 0.1 + 0.2, step: 0, timestamp: 1 },
+      { key: 'c', value: Number.NaN, step: 0.5, timestamp: 1.25 },
+      { key: 'c', value: -0, step: 2 ** 60, timestamp: 2 },
     ];
     const file = encodeSeriesFile('X', points);
     expect(file.reduced).toBe(false);
     const decoded = decodeSeriesFile(JSON.parse(JSON.stringify(file)));
-    expect(decoded.map((s) => s.key)).toEqual(['a', 'b']);
+    expect(decoded.map((s) => s.key)).toEqual(['a', 'b', 'c']);
     expect([...(decoded[1]?.value ?? [])]).toEqual([Number.POSITIVE_INFINITY, 2]);
     expect(decoded[0]?.value[0]).toBe(0.1 + 0.2);
+    // Steps that are not safe integers are kept as they are, not as differences.
+    expect(file.metrics.map((m) => m.deltas)).toEqual([true, true, false]);
+    expect([...(decoded[2]?.step ?? [])]).toEqual([0.5, 2 ** 60]);
+    expect([...(decoded[2]?.time ?? [])]).toEqual([1.25, 2]);
+    expect(decoded[2]?.value[0]).toBeNaN();
+    expect(Object.is(decoded[2]?.value[1], -0)).toBe(true);
     const many: MetricPoint[] = Array.from({ length: 50_000 }, (_, i) => ({
       key: 'm',
       value: i % 7,

@@ -7,7 +7,7 @@
  */
 import { formatValue } from '../../../src/text/format-number.js';
 import { compileRunFilter, parseRunFilter } from '../../../src/tracking/query/run-filter.js';
-import { parseOrderBy, sortRuns, type OrderClause } from '../../../src/tracking/query/run-order.js';
+import { parseOrderBy, type OrderClause } from '../../../src/tracking/query/run-order.js';
 import { formatField, type FieldRef } from '../../../src/tracking/query/run-query-fields.js';
 import type { SiteRun } from '../../../src/site/run-shard-codec.js';
 import type { KeyCount } from '../../../src/site/site-data-format.js';
@@ -16,6 +16,7 @@ import type { App, View } from '../app-context.js';
 import { el, link, type Child } from '../dom.js';
 import { formatDuration, formatTime, settingsFor, shortSha } from '../page-format.js';
 import { VirtualTable, type TableColumn } from '../components/virtual-table.js';
+import { sortRunsFast } from '../run-sort.js';
 
 type RunsRoute = Extract<SiteRoute, { view: 'runs' }>;
 
@@ -250,7 +251,7 @@ export function runsView(app: App, route: RunsRoute): View {
 
   const apply = (): void => {
     const all = app.data.loadedRuns();
-    shown = sortRuns(predicate ? all.filter(predicate) : all, order);
+    shown = sortRunsFast(predicate ? all.filter(predicate) : all, order);
     visibleColumns = route.diffOnly ? differing(chosen) : chosen;
     table.setColumns(columnsFor(visibleColumns));
     table.setRows(shown);

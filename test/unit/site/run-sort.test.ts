@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { parseOrderBy, sortRuns } from '../../../src/tracking/query/run-order.js';
+import type { RunRecord } from '../../../src/tracking/run-record.js';
+import { sortRunsFast } from '../../../web/src/run-sort.js';
+
+/** A small deterministic generator, so a failure can be reproduced. */
+function random(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x / 2147483648;
+  };
+}
+
+function runs(n: number, seed: number): RunRecord[] {
+  const r = random(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const pick = r();
+    const value =
+      pick < 0.1
+        ? undefined
+        : pick < 0.15
+          ? Number.NaN
+          : pick < 0.18
+            ? Number.POSITIVE_INFINITY
+            : Math.round(r() * 20) / 10;
+    const metrics: RunRecord['metrics'] = {};
+    if (value !== undefined)
+      metrics['acc'] = { value, step: 0, timestamp: 0, min: value, max: value, count: 1 };
+    return {
+      format: 1,
+      id: `01J${String(Math.floor(r() * 1e6)).padStart(8, '0')}${String(i).padStart(15, '0')}`,
+      experiment: 'e',
+      name: null,
+      status: 'FINISHED',
+      startTime: Math.floor(r() * 5),
+      endTime: r() < 0.3 ? null : Math.floor(r() * 5),
+      exitCode: 0,
+      source: { commit: 'a'.repeat(40), branch: null, dirty: false },
+      github: null,
+      params: { p: String(Math.floor(r() * 3)) },
+      tags: {},
+      metrics,
+      artifacts: [],
+    };
+  });
+}
+
+describe('sortRunsFast', () => {
+  it.each([
+    'metrics.acc DESC',
+    'metrics.acc',
+    'start_time',
+    'end_time DESC',
+    'params.p DESC',
+    'metrics.acc DESC, params.p',
+  ])('orders runs exactly as runs list --order-by "%s" does', (order) => {
+    for (const seed of [1, 2, 3]) {
+      const list = runs(3000, seed);
+      const clauses = parseOrderBy([order]);
+      expect(sortRunsFast(list, clauses).map((r) => r.id)).toEqual(
+        sortRuns(list, clauses).map((r) => r.id),
+      );
+    }
+  });
+});
