@@ -20,7 +20,7 @@ import { runGhml } from '../../support/run-ghml.js';
 import { CHROMIUM, launchChromium, type Browser } from '../../support/site/chromium.js';
 import { serveStatic, type StaticServer } from '../../support/site/static-server.js';
 import { cleanupTempDirs, tempDir } from '../../support/temp-repo.js';
-import { IMG, NASTY, buildSiteFixture, type SiteFixture } from './site-fixture.js';
+import { IMG, NASTY, SERIES_KEY, buildSiteFixture, type SiteFixture } from './site-fixture.js';
 
 const shots = process.env['GHML_SCREENSHOT_DIR'];
 
@@ -272,6 +272,7 @@ describe('the report site in chromium', () => {
     const body = (await browser.page.textContent('body')) ?? '';
     expect(body).toContain('<script>alert(1)</script>');
     expect(body).toContain(IMG);
+    expect(await browser.page.textContent('#run-metrics')).toContain(SERIES_KEY.replace(/\n/g, ' ').slice(0, 12));
     expect(await browser.page.textContent('#run-params')).toContain(
       NASTY.replace('\n', ' ').slice(0, 30),
     );

@@ -15,10 +15,14 @@ import { formatMetricLines } from '../../../src/tracking/run-record-json.js';
 import type { MetricPoint, MetricSummary, RunRecord } from '../../../src/tracking/run-record.js';
 import { ghmlEnv, runGhml } from '../../support/run-ghml.js';
 import { commitFile, git, makeRepo } from '../../support/temp-repo.js';
+import { hostileComparison } from '../../unit/report/fixtures.js';
 
-/** The comment tests' hostile text (test/unit/report/fixtures.ts) and a few more. */
-export const NASTY =
-  '<script>alert(1)</script> | @admin `` <!-- x --> [x](javascript:alert(1))\n# h';
+const hostile = hostileComparison().experiments[0]?.runs[0];
+/** The PR-comment tests' hostile text (test/unit/report/fixtures.ts) ... */
+export const NASTY = hostile?.metrics[0]?.key ?? '';
+/** ... their hostile series key ... */
+export const SERIES_KEY = hostile?.series[0]?.key ?? '';
+/** ... and markup that would run if it were ever parsed as HTML. */
 export const IMG = '<img src=x onerror="window.__pwned=1">';
 
 export interface SiteFixture {
@@ -194,7 +198,11 @@ export async function buildSiteFixture(): Promise<SiteFixture> {
     commits[3] as string,
     'hostile',
     { [NASTY]: IMG, [IMG]: NASTY, ['__proto__']: 'polluted?', 'javascript:alert(1)': 'x' },
-    [...series(NASTY, 3, (i) => i, clock), ...series('ok', 3, (i) => i, clock)],
+    [
+      ...series(NASTY, 3, (i) => i, clock),
+      ...series(SERIES_KEY, 3, (i) => -i, clock),
+      ...series('ok', 3, (i) => i, clock),
+    ],
     {
       name: IMG,
       source: { commit: commits[3] as string, branch: NASTY, dirty: false },

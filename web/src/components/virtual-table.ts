@@ -58,6 +58,7 @@ export class VirtualTable<T> {
     window.addEventListener('resize', () => this.schedule());
   }
 
+  /** Sets the columns; the rows are drawn again by the next `setRows` or `render`. */
   setColumns(columns: ReadonlyArray<TableColumn<T>>): void {
     this.columns = columns;
     this.element.style.setProperty('--vt-columns', columns.map((c) => c.width).join(' '));
@@ -88,7 +89,7 @@ export class VirtualTable<T> {
         );
       }),
     );
-    this.render();
+    // Rows are drawn by setRows, which callers call after setColumns.
   }
 
   setRows(rows: readonly T[]): void {
