@@ -1,5 +1,5 @@
 /**
- * In a partial (blobless) clone, the metrics.jsonl blobs of the runs a build reads are fetched
+ * In a partial (blobless) clone, the series blobs (metrics*.jsonl) of the runs a build reads are fetched
  * in ONE request first; read one by one, git would fetch each lazily (a round trip per run).
  * Trees are local in a blobless clone, so finding the blobs fetches nothing. A no-op in a full
  * clone, and for run folders without a metrics.jsonl.
@@ -8,7 +8,10 @@ import type { Git } from '../git/git.js';
 import { fetchMissingBlobs } from '../tracking/store/branch-prefetch.js';
 import type { RunLocation } from '../tracking/store/tracking-store.js';
 
-/** Fetches the missing metrics.jsonl blobs of `runs`; returns how many were fetched. */
+/** A run folder's series files: metrics.jsonl, then metrics-1.jsonl … for long series. */
+const SERIES_FILE = /^metrics(-[0-9]+)?\.jsonl$/;
+
+/** Fetches the missing series blobs of `runs`; returns how many were fetched. */
 export async function prefetchSeries(git: Git, runs: readonly RunLocation[]): Promise<number> {
   if (runs.length === 0) return 0;
   const promisor = await git.promisorRemote();
@@ -23,7 +26,7 @@ export async function prefetchSeries(git: Git, runs: readonly RunLocation[]): Pr
   const wanted = new Set<string>();
   for (const entries of listings)
     for (const entry of entries ?? [])
-      if (entry.name === 'metrics.jsonl' && entry.type === 'blob') wanted.add(entry.oid);
+      if (SERIES_FILE.test(entry.name) && entry.type === 'blob') wanted.add(entry.oid);
   return fetchMissingBlobs(
     git,
     promisor,
