@@ -59,6 +59,17 @@ export async function copyHashed(
   return { sha256: tap.digest(), size: tap.bytes };
 }
 
+/** The sha256 and size of a file, streamed. */
+export async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
 export class LocalContentStore implements ContentStore {
   readonly description: string;
 
@@ -104,6 +115,36 @@ export class LocalContentStore implements ContentStore {
       await mkdir(dirname(target), { recursive: true });
       await rename(temp, target);
       return got;
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  /**
+   * Moves `file` into the cache under `sha256` (a rename on the same file system, so a 10 GB
+   * model costs one read to verify, no copy). The file is hashed after the move; when it no
+   * longer matches `sha256` (it changed after it was recorded) it is removed and
+   * DigestMismatchError is thrown.
+   */
+  async adopt(file: string, sha256: string, size: number): Promise<void> {
+    const target = this.pathOf(sha256);
+    if (await this.has(sha256)) {
+      await rm(file, { force: true });
+      return;
+    }
+    await mkdir(this.root, { recursive: true });
+    const temp = join(this.root, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+    try {
+      try {
+        await rename(file, temp);
+      } catch {
+        await copyHashed(file, temp);
+      }
+      const got = await hashFile(temp);
+      if (got.sha256 !== sha256) throw new DigestMismatchError(file, sha256, got.sha256);
+      if (got.size !== size) throw new SizeMismatchError(file, size, got.size);
+      await mkdir(dirname(target), { recursive: true });
+      await rename(temp, target);
     } finally {
       await rm(temp, { force: true });
     }

@@ -7,10 +7,13 @@ import { runJsonView } from '../../tracking/run-json-view.js';
 import { compileRunFilter, parseRunFilter } from '../../tracking/query/run-filter.js';
 import { parseOrderBy, sortRuns } from '../../tracking/query/run-order.js';
 import type { RunRecord, RunStatus } from '../../tracking/run-record.js';
+import type { StoredRun } from '../../tracking/store/tracking-store.js';
 import { UsageError } from '../../errors/ghml-error.js';
 import { versionsFromRunEvents } from '../../registry/registry-provenance.js';
 import { openRepository, refreshRuns, type OpenRepository } from '../open-repository.js';
 import type { CommandContext } from '../program.js';
+import { registerRunsGetCommand } from './runs-get-command.js';
+import { registerRunsLifecycleCommands } from './runs-lifecycle-command.js';
 
 interface ListOptions {
   experiment?: string;
@@ -20,7 +23,10 @@ interface ListOptions {
   maxResults: string;
   json?: boolean;
   fetch: boolean;
+  view: string;
 }
+
+const VIEWS = ['active', 'deleted', 'all'] as const;
 
 const STATUS_STYLE: Record<RunStatus, AnsiStyle | undefined> = {
   FINISHED: 'green',
@@ -103,7 +109,11 @@ function renderRunTable(runs: readonly RunRecord[], repo: OpenRepository, color:
 async function listRuns(repo: OpenRepository, options: ListOptions): Promise<RunRecord[]> {
   const filter = options.filter ? compileRunFilter(parseRunFilter(options.filter)) : undefined;
   const order = parseOrderBy(options.orderBy);
-  let runs: RunRecord[];
+  if (!(VIEWS as readonly string[]).includes(options.view)) {
+    throw new UsageError(`--view expects active, deleted or all, got '${options.view}'`);
+  }
+  const experiment = options.experiment ? { experiment: options.experiment } : {};
+  let stored: StoredRun[];
   if (options.commit) {
     const commit = await repo.git.tryRevParse(`${options.commit}^{commit}`);
     if (!commit) {
@@ -111,14 +121,20 @@ async function listRuns(repo: OpenRepository, options: ListOptions): Promise<Run
         hint: 'pass a sha, branch or tag that exists in this clone',
       });
     }
-    const located = await repo.store.runsAtCommit(commit, options.experiment);
-    runs = (await repo.store.readRuns(located)).map((run) => run.record);
+    stored =
+      options.view === 'active'
+        ? await repo.store.readRuns(await repo.store.runsAtCommit(commit, options.experiment))
+        : (await repo.store.listRuns({ ...experiment, includeDeleted: true })).filter(
+            (run) => run.commit === commit,
+          );
   } else {
-    const stored = await repo.store.listRuns(
-      options.experiment ? { experiment: options.experiment } : {},
-    );
-    runs = stored.map((run) => run.record);
+    stored = await repo.store.listRuns({
+      ...experiment,
+      includeDeleted: options.view !== 'active',
+    });
   }
+  if (options.view === 'deleted') stored = stored.filter((run) => run.deleted === true);
+  let runs = stored.map((run) => run.record);
   if (filter) runs = runs.filter(filter);
   const max = Number(options.maxResults);
   if (!Number.isInteger(max) || max <= 0) {
@@ -211,6 +227,7 @@ export function registerRunsCommand(program: Command, context: CommandContext): 
     .option('--order-by <clause>', "e.g. 'metrics.accuracy DESC' (repeatable)", collect, [])
     .option('--max-results <n>', 'at most this many runs', '1000')
     .option('--json', 'print a JSON array (the shape in the README)')
+    .option('--view <which>', 'active, deleted or all runs (as MLflow run_view_type)', 'active')
     .option('--no-fetch', 'do not fetch the tracking branch first')
     .action(async (options: ListOptions) => {
       const repo = await openRepository(context.cwd);
@@ -247,4 +264,7 @@ export function registerRunsCommand(program: Command, context: CommandContext): 
         context.io.out(renderRunDetails(run.record, versions));
       }
     });
+
+  registerRunsLifecycleCommands(runs, context);
+  registerRunsGetCommand(runs, context);
 }
