@@ -7,11 +7,12 @@
  * history. Prints Markdown tables. Page timings are taken in the page (performance.now() from
  * the navigation, or around the action up to the next frame), not by polling from here.
  *
- *   npx tsx bench/site/site-bench.ts [--runs 100000] [--small 1000] [--samples 3] [--points 100000]
+ *   npx tsx bench/site/site-bench.ts [--runs 100000] [--small 1000] [--samples 3] [--points 100000] [--format 2]
  *
- * The history is written with one `git fast-import` stream (bench/support/run-history.ts),
- * one commit per run, as the real writer's format; the run with `--points` metric points is
- * written through the real writer (TrackingStore.writeRun). Run `npm run build` first.
+ * The history is written with one `git fast-import` stream (bench/support/tracking-history.ts),
+ * one commit per run, in the tracking format `--format` (default 2: sealed segments with
+ * summary shards); the run with `--points` metric points is then written through the real
+ * writer (TrackingStore.writeRun). Run `npm run build` first.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -28,7 +29,6 @@ import {
   BENCH_ENV,
   benchDir,
   benchRecord,
-  buildRunHistory,
   git,
   markdownTable,
   median,
@@ -37,6 +37,7 @@ import {
   numberArg,
   removeBenchDirs,
 } from '../support/run-history.js';
+import { buildTrackingHistory } from '../support/tracking-history.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -112,7 +113,7 @@ function timedCli(cwd: string, args: string[]): { ms: number; stdout: string } {
 async function measureSize(runs: number, points: number, samples: number): Promise<Sized> {
   const repo = newBenchRepo();
   const started = Date.now();
-  await buildRunHistory(repo, { runs, commits: runs });
+  await buildTrackingHistory(repo, { format, runs });
   // One run with a long series, through the real writer.
   const record = benchRecord(git(repo, 'rev-parse', 'HEAD'), 'exp0');
   const series: MetricPoint[] = Array.from({ length: points }, (_, i) => ({
@@ -147,7 +148,9 @@ async function measureSize(runs: number, points: number, samples: number): Promi
     metricsJsonl: Buffer.from(formatMetricLines(series)),
     artifacts: [],
   });
-  console.error(`history of ${runs + 1} runs, one commit each: ${ms(Date.now() - started)}`);
+  console.error(
+    `format-${format} history of ${runs + 1} runs, one commit each: ${ms(Date.now() - started)}`,
+  );
   const remote = makeRemote(repo);
 
   // The same build where every blob is already local: what the site's own work costs.
@@ -272,6 +275,7 @@ const runs = numberArg('runs', 100_000);
 const small = numberArg('small', 1000);
 const samples = numberArg('samples', 3);
 const points = numberArg('points', 100_000);
+const format = numberArg('format', 2) === 1 ? 1 : 2;
 try {
   execFileSync('git', ['--version']);
   const sizes = [

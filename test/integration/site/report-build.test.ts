@@ -44,6 +44,23 @@ describe('ghml report build', () => {
     expect(readdirSync(out).sort()).toEqual(['app.css', 'app.js', 'data', 'index.html']);
   });
 
+  it('leaves deleted runs out, as runs list does', async () => {
+    const fixture = await buildSiteFixture();
+    const deleted = await runGhml(['runs', 'delete', fixture.ids.failed, '--no-push'], {
+      cwd: fixture.dir,
+    });
+    expect(deleted.code, deleted.stderr).toBe(0);
+    const out = join(tempDir(), 'site');
+    const result = await runGhml(['report', 'build', '-o', out, '--no-fetch', '--json'], {
+      cwd: fixture.dir,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ runs: 7 });
+    const shard = readFileSync(join(out, 'data', 'runs', '0000.json'), 'utf8');
+    expect(shard).not.toContain(fixture.ids.failed);
+    expect(shard).toContain(fixture.ids.base);
+  });
+
   it('refuses a folder it did not write, and leaves it as it was', async () => {
     const repo = makeRepo();
     const out = join(tempDir(), 'mine');
