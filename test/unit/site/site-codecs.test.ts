@@ -6,7 +6,11 @@ import { selectSeriesRuns } from '../../../src/site/series-selection.js';
 import { indexSweeps } from '../../../src/site/sweep-index.js';
 import { buildTrends } from '../../../src/site/trend-points.js';
 import { defaultConfig } from '../../../src/config/config-defaults.js';
-import { TRACKING_FORMAT, type MetricPoint, type RunRecord } from '../../../src/tracking/run-record.js';
+import {
+  TRACKING_FORMAT,
+  type MetricPoint,
+  type RunRecord,
+} from '../../../src/tracking/run-record.js';
 
 const SHA = 'c'.repeat(40);
 
