@@ -28,15 +28,15 @@ export type SeriesFlag = 0 | 1 | 2;
 export interface SiteRun extends RunRecord {
   /** What data/series/<id>.json holds for it. */
   series: SeriesFlag;
-  /** The run folder on the tracking branch. */
-  path: string;
+  /** Oid of the run's folder tree on the tracking branch (its files are read through it). */
+  tree: string;
 }
 
 /** What the encoder needs of a run besides its record. */
 export interface ShardInput {
   record: RunRecord;
   series: SeriesFlag;
-  path: string;
+  tree: string;
 }
 
 class KeyTable {
@@ -64,7 +64,7 @@ export function encodeRunShard(runs: readonly ShardInput[]): RunShard {
   const params = new KeyTable();
   const tags = new KeyTable();
   const metrics = new KeyTable();
-  const encoded = runs.map(({ record: r, series, path }): EncodedRun => {
+  const encoded = runs.map(({ record: r, series, tree }): EncodedRun => {
     const p: Array<number | string> = [];
     for (const [key, value] of Object.entries(r.params)) p.push(params.of(key), value);
     const t: Array<number | string> = [];
@@ -97,7 +97,7 @@ export function encodeRunShard(runs: readonly ShardInput[]): RunShard {
       r.github,
       r.artifacts.map(encodeArtifact),
       series,
-      path,
+      tree,
     ];
   });
   return {
@@ -162,7 +162,7 @@ export function decodeRunShard(shard: RunShard): SiteRun[] {
       metrics,
       artifacts,
       series: row[15],
-      path: row[16],
+      tree: row[16],
     };
   });
 }

@@ -115,24 +115,38 @@ export async function buildSiteData(options: SiteBuildOptions): Promise<SiteData
   const warnings: string[] = [];
   const files = new Map<string, string>();
 
-  step('listing runs');
+  // Git-bound work runs beside the listing and, below, the series reads beside the
+  // encoding: git works in its own processes while this one encodes.
+  step('listing runs, reading the registry and the main history');
+  const registry = readRegistry(repo.git).then(
+    (state) => buildModelsFile(state),
+    (error: unknown): ModelsFile => {
+      warnings.push(`The registry could not be read: ${(error as Error).message}`);
+      return { format: SITE_DATA_FORMAT, models: [], warnings: [] };
+    },
+  );
+  const mainHistory = resolveMainRev(repo.git, repo.config.tracking.remote, options.mainRev).then(
+    async (rev) => ({
+      rev,
+      commits: rev === undefined ? [] : await readMainHistory(repo.git, rev),
+    }),
+  );
+  mainHistory.catch(() => undefined);
   const tip = await repo.store.tip();
   const stored = (await repo.store.listRuns())
     .filter((run) => run.deleted !== true)
     .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   const records = stored.map((run) => run.record);
-
-  step('reading the registry');
-  let models: ModelsFile = { format: SITE_DATA_FORMAT, models: [], warnings: [] };
-  try {
-    models = buildModelsFile(await readRegistry(repo.git));
-  } catch (error) {
-    warnings.push(`The registry could not be read: ${(error as Error).message}`);
-  }
+  const models = await registry;
   files.set(MODELS_PATH, JSON.stringify(models));
 
   const flags = selectSeriesRuns(records, registeredRunIds(models), options.series);
   const onDemand = options.onDemandSeries === true;
+  const chosen = onDemand ? [] : stored.filter((run) => flags.has(run.id));
+  if (chosen.length > 0) step(`reading the metric series of ${chosen.length} runs`);
+  const series = readSeries(repo, chosen, flags, options.series, files);
+  // Awaited below; until then a failure must not count as unhandled.
+  series.catch(() => undefined);
 
   step('writing run shards');
   const shards: ShardInfo[] = [];
@@ -159,7 +173,7 @@ export async function buildSiteData(options: SiteBuildOptions): Promise<SiteData
     const shard = encodeRunShard(
       slice.map((run) => ({
         record: run.record,
-        path: run.path,
+        tree: run.tree,
         series: onDemand ? 1 : (flags.get(run.id) ?? 0),
       })),
     );
@@ -181,20 +195,14 @@ export async function buildSiteData(options: SiteBuildOptions): Promise<SiteData
     SWEEPS_PATH,
     JSON.stringify({ format: SITE_DATA_FORMAT, sweeps: indexSweeps(records) }),
   );
-  const mainRev = await resolveMainRev(repo.git, repo.config.tracking.remote, options.mainRev);
-  const history = mainRev === undefined ? [] : await readMainHistory(repo.git, mainRev);
+  const { rev: mainRev, commits: history } = await mainHistory;
   if (options.mainRev !== undefined && history.length === 0)
     warnings.push(`No history for '${options.mainRev}': the trends are empty.`);
   const trends = buildTrends(mainRev ?? 'HEAD', history, records, repo.config);
   files.set(TRENDS_PATH, JSON.stringify(trends));
 
-  let seriesFiles = 0;
-  if (!onDemand && flags.size > 0) {
-    step(`reading the metric series of ${flags.size} runs`);
-    const chosen = stored.filter((run) => flags.has(run.id));
-    await readSeries(repo, chosen, flags, options.series, files);
-    seriesFiles = chosen.length;
-  }
+  await series;
+  const seriesFiles = chosen.length;
 
   let remoteUrl: string | undefined;
   if (await repo.git.hasRemote(repo.config.tracking.remote))

@@ -100,7 +100,7 @@ export interface SiteManifest {
 /**
  * One run in a shard, as an array (positions, not names, to keep 100,000 runs small):
  * [id, experiment index, name, status, startTime, endTime, exitCode, commit, branch, dirty,
- *  params, tags, metrics, github, artifacts, series flag, path on the tracking branch].
+ *  params, tags, metrics, github, artifacts, series flag, run folder tree oid].
  * params / tags: [key index, value, key index, value ...] into the shard's key tables.
  * metrics: [key index, value, step, min, max, count, ...], NaN and ±Infinity as strings.
  */
@@ -121,7 +121,7 @@ export type EncodedRun = [
   github: RunGithubContext | null,
   artifacts: EncodedArtifact[],
   series: 0 | 1 | 2,
-  path: string,
+  tree: string,
 ];
 
 /** [path, size, sha256, stored, uri]. */

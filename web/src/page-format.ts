@@ -68,19 +68,6 @@ export function releaseUrl(manifest: SiteManifest, tag: string): string | undefi
   return base === undefined ? undefined : `${base}/releases/tag/${encodeURIComponent(tag)}`;
 }
 
-/** A stored artifact's file on GitHub, at the tracking branch's tip. */
-export function artifactUrl(
-  manifest: SiteManifest,
-  runPath: string,
-  path: string,
-): string | undefined {
-  const base = repoBase(manifest);
-  const tip = manifest.tracking.tip;
-  if (base === undefined || tip === null || !SHA.test(tip)) return undefined;
-  const parts = `${runPath}/artifacts/${path}`.split('/').map(encodeURIComponent).join('/');
-  return `${base}/blob/${tip}/${parts}`;
-}
-
 export { workflowUrlOf };
 
 /** A word in single quotes for a POSIX shell ('it'\''s'). */

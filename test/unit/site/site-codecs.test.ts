@@ -81,7 +81,7 @@ describe('run shards', () => {
     const shard = JSON.parse(
       JSON.stringify(
         encodeRunShard(
-          records.map((record, i) => ({ record, series: i === 0 ? 1 : 0, path: `runs/${i}` })),
+          records.map((record, i) => ({ record, series: i === 0 ? 1 : 0, tree: `${i}`.repeat(40) })),
         ),
       ),
     );
@@ -98,10 +98,10 @@ describe('run shards', () => {
         Object.entries(r.metrics).map(([k, m]) => [k, { ...m, timestamp: 0 }]),
       ),
     });
-    expect(decoded.map(({ series: _s, path: _p, ...r }) => strip(r))).toEqual(records.map(strip));
-    expect(decoded.map((r) => [r.series, r.path])).toEqual([
-      [1, 'runs/0'],
-      [0, 'runs/1'],
+    expect(decoded.map(({ series: _s, tree: _t, ...r }) => strip(r))).toEqual(records.map(strip));
+    expect(decoded.map((r) => [r.series, r.tree])).toEqual([
+      [1, '0'.repeat(40)],
+      [0, '1'.repeat(40)],
     ]);
   });
 });

@@ -10,7 +10,6 @@ import { formatBytes, formatValue } from '../../../src/text/format-number.js';
 import type { App, View } from '../app-context.js';
 import { el, link, note, section, table } from '../dom.js';
 import {
-  artifactUrl,
   commitUrl,
   exact,
   formatDuration,
@@ -106,7 +105,6 @@ function metricsTable(app: App, run: SiteRun): HTMLElement {
 function artifactsTable(app: App, run: SiteRun): HTMLElement {
   if (run.artifacts.length === 0) return note('No artifacts.');
   const manifest = app.data.manifest;
-  const branch = manifest.tracking.branch;
   return table(
     ['Path', 'Size', 'sha256', 'Get it'],
     run.artifacts.map((a) => {
@@ -116,18 +114,21 @@ function artifactsTable(app: App, run: SiteRun): HTMLElement {
           `artifacts/${run.id}/${a.path.split('/').map(encodeURIComponent).join('/')}`,
           'download',
         );
-      } else if (a.stored) {
-        const url = artifactUrl(manifest, run.path, a.path);
-        const command = `git show ${shellQuote(`${branch}:${run.path}/artifacts/${a.path}`)} > ${shellQuote(a.path.split('/').pop() ?? 'artifact')}`;
+      } else if (a.stored || a.uri === undefined) {
+        // `ghml runs get` finds the bytes (branch or artifact store) and checks their sha256.
+        get = el(
+          'code',
+          { class: 'command' },
+          `ghml runs get ${run.id} ${shellQuote(a.path)}`,
+        );
+      } else {
         get = el(
           'span',
           {},
-          url ? link(url, 'on GitHub') : null,
-          url ? ' · ' : null,
-          el('code', { class: 'command' }, command),
+          link(a.uri, a.uri),
+          ' · ',
+          el('code', { class: 'command' }, `ghml runs get ${run.id} ${shellQuote(a.path)}`),
         );
-      } else {
-        get = a.uri ? link(a.uri, a.uri) : el('span', {}, 'not stored');
       }
       return [
         a.path,
