@@ -30,6 +30,8 @@ export interface SiteRun extends RunRecord {
   series: SeriesFlag;
   /** Oid of the run's folder tree on the tracking branch (its files are read through it). */
   tree: string;
+  /** Position in the site's order of runs (newest id first); set by the page as shards load. */
+  order: number;
 }
 
 /** What the encoder needs of a run besides its record. */
@@ -123,10 +125,10 @@ function stringMap(flat: ReadonlyArray<number | string>, keys: readonly string[]
   return out;
 }
 
-/** Decodes a shard back into runs, in the shard's order. */
-export function decodeRunShard(shard: RunShard): SiteRun[] {
+/** Decodes a shard back into runs, in the shard's order; `first` is the first run's `order`. */
+export function decodeRunShard(shard: RunShard, first = 0): SiteRun[] {
   const { experiments, paramKeys, tagKeys, metricKeys } = shard;
-  return shard.runs.map((row) => {
+  return shard.runs.map((row, i) => {
     const metrics = Object.create(null) as Record<string, MetricSummary>;
     const m = row[12];
     for (let i = 0; i + 5 < m.length; i += 6) {
@@ -163,6 +165,7 @@ export function decodeRunShard(shard: RunShard): SiteRun[] {
       artifacts,
       series: row[15],
       tree: row[16],
+      order: first + i,
     };
   });
 }

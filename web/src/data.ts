@@ -73,8 +73,9 @@ export class SiteData {
     if (pending === undefined) {
       const info = this.manifest.shards[index];
       if (info === undefined) return Promise.resolve([]);
+      const first = this.manifest.shards.slice(0, index).reduce((n, s) => n + s.runs, 0);
       pending = fetchJson<RunShard>(info.path).then((shard) => {
-        const runs = decodeRunShard(shard);
+        const runs = decodeRunShard(shard, first);
         for (const run of runs) this.byId.set(run.id, run);
         this.loaded[index] = runs;
         for (const listener of this.listeners) listener();

@@ -7,18 +7,21 @@
 const DIGIT = 16;
 const BUCKETS = 1 << DIGIT;
 const MASK = BUCKETS - 1;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** `order` (indices into `keys`) sorted by key ascending; equal keys keep their order. */
 export function radixOrder(order: Uint32Array, keys: Float64Array): Uint32Array {
   const n = order.length;
   const hi = new Uint32Array(n);
   const lo = new Uint32Array(n);
-  const bits = new DataView(new ArrayBuffer(8));
+  const double = new Float64Array(1);
+  const words = new Uint32Array(double.buffer);
+  const [H, L] = LITTLE_ENDIAN ? [1, 0] : [0, 1];
   for (let p = 0; p < n; p++) {
     const k = keys[order[p] as number] as number;
-    bits.setFloat64(0, k === 0 ? 0 : k);
-    let h = bits.getUint32(0);
-    let l = bits.getUint32(4);
+    double[0] = k === 0 ? 0 : k;
+    let h = words[H] as number;
+    let l = words[L] as number;
     if (h & 0x80000000) {
       h = ~h >>> 0;
       l = ~l >>> 0;

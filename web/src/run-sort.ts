@@ -18,6 +18,8 @@ const MISSING = 2;
 export function sortRunsFast<T extends RunRecord>(
   runs: readonly T[],
   clauses: readonly OrderClause[],
+  /** A number per run that grows as run ids fall (the page's load order), when known. */
+  idDescending?: (run: T) => number,
 ): T[] {
   const clause = clauses[0];
   if (clauses.length !== 1 || clause === undefined) return sortRuns(runs, clauses);
@@ -48,7 +50,7 @@ export function sortRunsFast<T extends RunRecord>(
     const y = (runs[j] as T).id;
     return x === y ? 0 : x < y ? -1 : 1;
   };
-  if (numeric) return numericOrder(runs, ranks, numbers, starts, sign);
+  if (numeric) return numericOrder(runs, ranks, numbers, starts, sign, idDescending);
   const indices = Array.from({ length: n }, (_, i) => i);
   indices.sort((i, j) => {
     const ri = ranks[i] as number;
@@ -75,12 +77,19 @@ function numericOrder<T extends RunRecord>(
   numbers: Float64Array,
   starts: Float64Array,
   sign: number,
+  idDescending: ((run: T) => number) | undefined,
 ): T[] {
   const n = runs.length;
   // Run ids ascending: the page holds runs newest id first, so that is usually a reversal.
   let byId: Uint32Array;
   let descending = true;
-  for (let i = 1; i < n && descending; i++) descending = (runs[i - 1] as T).id > (runs[i] as T).id;
+  if (idDescending !== undefined) {
+    for (let i = 1; i < n && descending; i++)
+      descending = idDescending(runs[i - 1] as T) < idDescending(runs[i] as T);
+  } else {
+    for (let i = 1; i < n && descending; i++)
+      descending = (runs[i - 1] as T).id > (runs[i] as T).id;
+  }
   if (descending) byId = Uint32Array.from({ length: n }, (_, i) => n - 1 - i);
   else {
     const ids = Array.from({ length: n }, (_, i) => i);

@@ -81,7 +81,11 @@ describe('run shards', () => {
     const shard = JSON.parse(
       JSON.stringify(
         encodeRunShard(
-          records.map((record, i) => ({ record, series: i === 0 ? 1 : 0, tree: `${i}`.repeat(40) })),
+          records.map((record, i) => ({
+            record,
+            series: i === 0 ? 1 : 0,
+            tree: `${i}`.repeat(40),
+          })),
         ),
       ),
     );
@@ -98,11 +102,14 @@ describe('run shards', () => {
         Object.entries(r.metrics).map(([k, m]) => [k, { ...m, timestamp: 0 }]),
       ),
     });
-    expect(decoded.map(({ series: _s, tree: _t, ...r }) => strip(r))).toEqual(records.map(strip));
+    expect(decoded.map(({ series: _s, tree: _t, order: _o, ...r }) => strip(r))).toEqual(
+      records.map(strip),
+    );
     expect(decoded.map((r) => [r.series, r.tree])).toEqual([
       [1, '0'.repeat(40)],
       [0, '1'.repeat(40)],
     ]);
+    expect(decodeRunShard(shard, 5000).map((r) => r.order)).toEqual([5000, 5001]);
   });
 });
 

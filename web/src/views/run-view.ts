@@ -116,11 +116,7 @@ function artifactsTable(app: App, run: SiteRun): HTMLElement {
         );
       } else if (a.stored || a.uri === undefined) {
         // `ghml runs get` finds the bytes (branch or artifact store) and checks their sha256.
-        get = el(
-          'code',
-          { class: 'command' },
-          `ghml runs get ${run.id} ${shellQuote(a.path)}`,
-        );
+        get = el('code', { class: 'command' }, `ghml runs get ${run.id} ${shellQuote(a.path)}`);
       } else {
         get = el(
           'span',

@@ -251,7 +251,7 @@ export function runsView(app: App, route: RunsRoute): View {
 
   const apply = (): void => {
     const all = app.data.loadedRuns();
-    shown = sortRunsFast(predicate ? all.filter(predicate) : all, order);
+    shown = sortRunsFast(predicate ? all.filter(predicate) : all, order, (run) => run.order);
     visibleColumns = route.diffOnly ? differing(chosen) : chosen;
     table.setColumns(columnsFor(visibleColumns));
     table.setRows(shown);
