@@ -12,6 +12,7 @@ import type { OpenRepository } from '../tracking/repository-context.js';
 import { refreshRuns } from '../tracking/repository-context.js';
 import { RunExistsError } from '../tracking/tracking-errors.js';
 import { UnsupportedEventError, UntrustedArtifactError } from './action-errors.js';
+import { applyPullRequestBudget } from './pull-request-budget.js';
 import {
   DEFAULT_ARTIFACT_CAPS,
   readUntrustedRunArtifact,
@@ -66,7 +67,10 @@ export interface ImportOptions {
   folder: string;
   workflowRun: WorkflowRunFacts;
   client: GitHubClient;
+  /** The importing repository (GITHUB_REPOSITORY): recorded in place of what the artifact says. */
   repository: RepoRef;
+  /** The importing workflow's GITHUB_SERVER_URL (default https://github.com): likewise. */
+  serverUrl: string | undefined;
   fetch: boolean;
   log(message: string): void;
 }
@@ -89,6 +93,8 @@ export async function importPullRequestRuns(options: ImportOptions): Promise<Imp
   }
   const artifact = await readUntrustedRunArtifact(folder, {
     headSha: workflowRun.headSha,
+    repository: `${options.repository.owner}/${options.repository.repo}`,
+    serverUrl: options.serverUrl || 'https://github.com',
     caps: artifactCaps(repo),
   });
   const prNumber = artifact.prNumber;
@@ -118,9 +124,15 @@ export async function importPullRequestRuns(options: ImportOptions): Promise<Imp
   }
 
   if (options.fetch) await refreshRuns(repo, options.log);
+  const runs = await applyPullRequestBudget(
+    repo.store,
+    prNumber,
+    artifact.runs,
+    repo.config.tracking.prBudgetBytes,
+  );
   const written: string[] = [];
   const existing: string[] = [];
-  for (const run of artifact.runs) {
+  for (const run of runs) {
     try {
       await repo.store.writeRun(run);
       written.push(run.record.id);

@@ -33,6 +33,11 @@ export interface TrackingSettings {
   stdoutMetrics: boolean;
   /** Budget for the push retry loop, in milliseconds. Default 120000. */
   pushTimeoutMs: number;
+  /**
+   * Bytes the runs of one pull request may add to the tracking branch through the fork-safe
+   * import, all its pushes together (`pr_budget`). Default 64 MiB.
+   */
+  prBudgetBytes: number;
 }
 
 export interface RunSourceFiles {

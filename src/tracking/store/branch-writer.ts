@@ -160,8 +160,6 @@ export class BranchWriter {
     }
     // Never write a record readers would refuse.
     parseRunRecord(runJsonText, `run ${record.id}`);
-    const taken = await this.reader.whereIsRun(record.id);
-    if (taken !== undefined) throw new RunExistsError(record.id, taken);
 
     const metricChunks = splitLines(input.metricsJsonl, CHUNK_BYTES);
     const blobs = await this.git.writeBlobs([runJsonText, ...metricChunks]);
@@ -183,10 +181,10 @@ export class BranchWriter {
       summary: `run ${record.id} ${record.experiment} ${record.status}`,
     };
     try {
-      const result = await this.commit([entry]);
+      const result = await this.commit([entry], true);
       return { commit: result.commit, path };
     } catch (error) {
-      if (error instanceof EntryExistsError) throw new RunExistsError(record.id, `'${path}'`);
+      if (error instanceof EntryExistsError) throw new RunExistsError(record.id, error.where);
       throw error;
     }
   }
@@ -212,13 +210,41 @@ export class BranchWriter {
     return { commit: result.commit, path };
   }
 
-  /** Builds `entries` on the preferred tip and moves the local branch (CAS), retrying. */
-  private async commit(entries: readonly BranchEntry[]): Promise<BuildResult> {
+  /**
+   * Builds `entries` on the preferred tip and moves the local branch (CAS), retrying. With
+   * `uniqueRunIds`, a run id anywhere on the branch or in the inbox mirror is refused; the
+   * branch refs and the mirror are read with one for-each-ref.
+   */
+  private async commit(
+    entries: readonly BranchEntry[],
+    uniqueRunIds = false,
+  ): Promise<BuildResult> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const state = await readRefState(this.git, this.refs);
-      const tip = await preferredTip(this.git, this.refs, state);
+      const { refs } = this;
+      const rows = await this.git.forEachRef(
+        uniqueRunIds
+          ? [refs.local, refs.remoteTracking, refs.inboxMirrorPrefix]
+          : [refs.local, refs.remoteTracking],
+        ['refname', 'objectname'],
+      );
+      const find = (name: string): string | undefined =>
+        rows.find((row) => row['refname'] === name)?.['objectname'];
+      const state = { local: find(refs.local), remoteTracking: find(refs.remoteTracking) };
+      const tip = await preferredTip(this.git, refs, state);
+      const inboxIds = new Set(
+        rows
+          .map((row) => row['refname'] ?? '')
+          .filter((name) => name.startsWith(refs.inboxMirrorPrefix))
+          .map((name) => name.slice(refs.inboxMirrorPrefix.length)),
+      );
       const result = await this.withContext((context) =>
-        buildOnTip(context, tip ? { commit: tip.oid, ref: tip.ref } : undefined, entries, 'throw'),
+        buildOnTip(
+          context,
+          tip ? { commit: tip.oid, ref: tip.ref } : undefined,
+          entries,
+          'throw',
+          uniqueRunIds ? { uniqueRunIds: { inboxIds } } : {},
+        ),
       );
       const first = entries[0];
       const reason = first ? first.summary : 'ghml';

@@ -32,23 +32,9 @@ async function unreachedCommits(
   state: RefState,
 ): Promise<Array<{ oid: string; message: string }>> {
   if (state.local === undefined) return [];
-  const args = [
-    'log',
-    '--no-show-signature',
-    '--reverse',
-    '--no-decorate',
-    '--format=%H%x00%B%x1e',
-    state.local,
-  ];
-  if (state.remoteTracking !== undefined) args.push('--not', state.remoteTracking);
-  const out = await git.exec([...args, '--']);
-  const commits: Array<{ oid: string; message: string }> = [];
-  for (const record of out.split('\x1e')) {
-    const text = record.replace(/^\n/, '');
-    const nul = text.indexOf('\0');
-    if (nul >= 0) commits.push({ oid: text.slice(0, nul), message: text.slice(nul + 1) });
-  }
-  return commits;
+  const range = [state.local];
+  if (state.remoteTracking !== undefined) range.push(`^${state.remoteTracking}`);
+  return git.commitMessages(range);
 }
 
 /** Tells whether an entry is already on the tip `layout` or in `inbox`. */

@@ -19,7 +19,8 @@ import { commitMessage, entryMessage, parseEntryTrailers } from './entry-commit.
 import { walkRunFolders } from './open-bucket.js';
 import type { DataWarning } from './segment-files.js';
 import { SEAL_AT, sealOpenBucket } from './segment-sealer.js';
-import { readTipLayout } from './tip-layout.js';
+import { readTipLayout, segmentsForIdPrefix, type TipLayout } from './tip-layout.js';
+import { loadSegmentRuns } from './segment-files.js';
 
 /** Commits made without a configured user.name/email (fresh CI runners) use this identity. */
 export const FALLBACK_IDENTITY: GitIdentity = fallbackIdentity({});
@@ -50,12 +51,39 @@ export interface BuildResult {
   sealed: string[];
 }
 
-/** Thrown (with onExisting 'throw') when an entry's path is already on the branch. */
+/** Thrown (with onExisting 'throw') when an entry is already on the branch. */
 export class EntryExistsError extends Error {
-  constructor(readonly entry: BranchEntry) {
-    super(`${entry.path} already exists`);
+  constructor(
+    readonly entry: BranchEntry,
+    /** Where it is: its path, or a few words ('segment …', 'the inbox'). */
+    readonly where: string,
+  ) {
+    super(`${entry.id} already exists in ${where}`);
     this.name = 'EntryExistsError';
   }
+}
+
+export interface BuildOptions {
+  /**
+   * Also refuse a run whose id exists anywhere: in the open bucket at another path, in a
+   * segment covering it, or among `inboxIds` (a fork must not shadow a registered run).
+   */
+  uniqueRunIds?: { inboxIds: ReadonlySet<string> };
+}
+
+/** Where run `id` already is on the tip `layout` (besides its own path), if anywhere. */
+async function findRunId(
+  context: TipBuilderContext,
+  layout: TipLayout,
+  id: string,
+  openIds: () => Promise<Set<string>>,
+): Promise<string | undefined> {
+  if ((await openIds()).has(id)) return `the open bucket (${layout.ref})`;
+  for (const segment of segmentsForIdPrefix(layout, id)) {
+    const runs = await loadSegmentRuns(context.git, context.reader, [segment], context.warn);
+    if (runs.some((r) => r.record.id === id)) return `segment ${segment.name} (${layout.ref})`;
+  }
+  return undefined;
 }
 
 export interface TipBuilderContext {
@@ -128,6 +156,7 @@ export async function buildOnTip(
   base: { commit: string; ref: string } | undefined,
   entries: readonly BranchEntry[],
   onExisting: OnExisting,
+  options: BuildOptions = {},
 ): Promise<BuildResult> {
   const { reader, writer } = context;
   const ref = base?.ref ?? context.branch;
@@ -137,16 +166,33 @@ export async function buildOnTip(
   /** On a new branch the marker goes into the first root tree written (no dangling tree). */
   let rootExtras: TreeEntry[] = [];
   let open = 0;
+  let layout: TipLayout | undefined;
   if (tip !== undefined) {
     checkWritableMarker(await reader.read(`${tip}:${MARKER_PATH}`), ref, context.branch);
-    const layout = await readTipLayout(reader, tip, ref);
+    layout = await readTipLayout(reader, tip, ref);
     open = await openEntries(context, tip, layout.runsTree, layout.eventsTree);
     tree = layout.root;
   } else {
     rootExtras = [await markerEntry(context.git)];
   }
   const result: BuildResult = { commit: tip ?? '', added: [], skipped: [], sealed: [] };
+  const unique = options.uniqueRunIds;
+  let openIdSet: Promise<Set<string>> | undefined;
+  const openIds = (): Promise<Set<string>> =>
+    (openIdSet ??= walkRunFolders(context.git, layout?.runsTree).then(
+      (runs) => new Set(runs.map((r) => r.id)),
+    ));
   for (const entry of entries) {
+    if (unique && entry.kind === 'run') {
+      const where = unique.inboxIds.has(entry.id)
+        ? 'the inbox'
+        : layout && (await findRunId(context, layout, entry.id, openIds));
+      if (where) {
+        if (onExisting === 'throw') throw new EntryExistsError(entry, where);
+        result.skipped.push(entry);
+        continue;
+      }
+    }
     if (open >= (context.sealAt ?? SEAL_AT) && tip !== undefined) {
       // Re-read: entries grafted since the last read are in the bucket being sealed.
       const current = await readTipLayout(reader, tip, ref);
@@ -182,7 +228,7 @@ export async function buildOnTip(
       { rootExtras },
     );
     if ('existing' in placed) {
-      if (onExisting === 'throw') throw new EntryExistsError(entry);
+      if (onExisting === 'throw') throw new EntryExistsError(entry, `'${entry.path}'`);
       result.skipped.push(entry);
       continue;
     }

@@ -10,24 +10,11 @@
  *   shallow, which changes how their own history commands behave. A partial clone keeps its
  *   own filter.
  */
-import type { Git } from '../../git/git.js';
+import type { FetchOptions, Git } from '../../git/git.js';
 import { GitCommandError } from '../../git/git-errors.js';
 import type { TrackingRefs } from './tracking-refs.js';
 
 const NO_REMOTE_BRANCH = /couldn't find remote ref/i;
-
-function fetchArgs(shallow: boolean): string[] {
-  const args = [
-    'fetch',
-    '--no-tags',
-    '--no-write-fetch-head',
-    '--recurse-submodules=no',
-    '--quiet',
-    '--prune',
-  ];
-  if (shallow) args.push('--depth=1', '--filter=blob:none');
-  return args;
-}
 
 function inboxRefspec(refs: TrackingRefs): string {
   return `+${refs.inboxPrefix}*:${refs.inboxMirrorPrefix}*`;
@@ -39,28 +26,23 @@ function inboxRefspec(refs: TrackingRefs): string {
  * GitCommandError when the remote cannot be reached.
  */
 export async function fetchTrackingBranch(git: Git, refs: TrackingRefs): Promise<boolean> {
-  const shallow = await git.isShallow();
-  const args = [
-    ...fetchArgs(shallow),
-    refs.remote,
-    `+${refs.local}:${refs.remoteTracking}`,
-    inboxRefspec(refs),
-  ];
-  const result = await git.tryExec(args);
-  if (result.exitCode === 0) return true;
+  const options: FetchOptions = { prune: true };
+  if (await git.isShallow()) Object.assign(options, { depth: 1, filter: 'blob:none' });
+  const refspecs = [`+${refs.local}:${refs.remoteTracking}`, inboxRefspec(refs)];
+  const result = await git.fetch(refs.remote, refspecs, options);
+  if (result.ok) return true;
   if (NO_REMOTE_BRANCH.test(result.stderr)) {
     await git.tryExec(['update-ref', '-d', refs.remoteTracking]);
     // Writers may have delivered to the inbox before anyone created the branch.
-    const inbox = [...fetchArgs(shallow), refs.remote, inboxRefspec(refs)];
-    const second = await git.tryExec(inbox);
-    if (second.exitCode !== 0) {
-      throw new GitCommandError(inbox, second.exitCode, second.stderr, {
-        hint: `check that the remote '${refs.remote}' exists and is reachable (git remote -v)`,
-      });
-    }
+    const second = await git.fetch(refs.remote, [inboxRefspec(refs)], options);
+    if (!second.ok) throw unreachable(refs, second.stderr);
     return false;
   }
-  throw new GitCommandError(args, result.exitCode, result.stderr, {
+  throw unreachable(refs, result.stderr);
+}
+
+function unreachable(refs: TrackingRefs, stderr: string): GitCommandError {
+  return new GitCommandError(['fetch', refs.remote], 128, stderr, {
     hint: `check that the remote '${refs.remote}' exists and is reachable (git remote -v)`,
   });
 }
