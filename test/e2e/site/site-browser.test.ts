@@ -272,7 +272,9 @@ describe('the report site in chromium', () => {
     const body = (await browser.page.textContent('body')) ?? '';
     expect(body).toContain('<script>alert(1)</script>');
     expect(body).toContain(IMG);
-    expect(await browser.page.textContent('#run-metrics')).toContain(SERIES_KEY.replace(/\n/g, ' ').slice(0, 12));
+    expect(await browser.page.textContent('#run-metrics')).toContain(
+      SERIES_KEY.replace(/\n/g, ' ').slice(0, 12),
+    );
     expect(await browser.page.textContent('#run-params')).toContain(
       NASTY.replace('\n', ' ').slice(0, 30),
     );
