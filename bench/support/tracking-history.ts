@@ -15,7 +15,11 @@ import { formatRunRecord } from '../../src/tracking/run-record-json.js';
 import { entryMessage } from '../../src/tracking/store/entry-commit.js';
 import { formatSegmentName, runPath } from '../../src/tracking/store/run-path.js';
 import { SEAL_AT } from '../../src/tracking/store/segment-sealer.js';
-import { encodeEventsFile, encodeSummaryChunks } from '../../src/tracking/store/summary-codec.js';
+import {
+  encodeEventsFile,
+  encodeSummaryChunks,
+  encodeTreesFile,
+} from '../../src/tracking/store/summary-codec.js';
 import { BENCH_ENV, benchMetrics, benchRecord, git, hex } from './run-history.js';
 
 export interface TrackingHistoryOptions {
@@ -87,7 +91,7 @@ export async function buildTrackingHistory(
         maxRunId: sorted[sorted.length - 1]?.record.id,
       });
       const chunks = encodeSummaryChunks(
-        sorted.map((o) => ({ tree: o.tree, record: o.record })),
+        sorted.map((o) => ({ tree: '', record: o.record })),
         16 * 1024 * 1024,
       );
       const commits = [...new Set(sorted.map((o) => o.record.source.commit))].sort();
@@ -103,6 +107,7 @@ export async function buildTrackingHistory(
       });
       body += `M 100644 inline segments/${name}/events.json\n${data(encodeEventsFile([]))}`;
       body += `M 100644 inline segments/${name}/commits.txt\n${data(commits.map((c) => `${c}\n`).join(''))}`;
+      body += `M 100644 inline segments/${name}/trees.txt\n${data(encodeTreesFile(sorted))}`;
       await write(`${body}\n`);
       open = [];
     }

@@ -18,10 +18,12 @@ const CHUNK = /^metrics-[0-9]+\.jsonl$/;
 /** Calls `each` with every run's points, in the order of `runs`. */
 export async function readSeriesOfRuns(
   repo: OpenRepository,
-  runs: readonly StoredRun[],
+  listed: readonly StoredRun[],
   each: (run: StoredRun, points: MetricPoint[]) => void,
 ): Promise<void> {
-  if (runs.length === 0) return;
+  if (listed.length === 0) return;
+  // A listing leaves sealed runs' trees out (format 2 keeps them in each segment's trees.txt).
+  const runs = await repo.store.resolveTrees(listed);
   await prefetchSeries(repo.git, runs);
   const reader = repo.git.openObjectReader();
   try {

@@ -39,6 +39,7 @@ import {
 import {
   loadSegmentEvents,
   loadSegmentRuns,
+  loadSegmentTrees,
   segmentsWithCommits,
   type DataWarning,
 } from './segment-files.js';
@@ -273,9 +274,10 @@ export class BranchReader {
   }
 
   /** Reads the records of located runs (as their events leave them). */
-  async readRuns(locations: readonly RunLocation[]): Promise<StoredRun[]> {
-    if (locations.length === 0) return [];
+  async readRuns(given: readonly RunLocation[]): Promise<StoredRun[]> {
+    if (given.length === 0) return [];
     return this.withView(async (reader, view) => {
+      const locations = await this.resolveWith(reader, view, given);
       const missing = locations.filter((l) => !this.records.has(l.tree));
       const read = await readRunRecords(this.git, reader, missing, this.warn);
       for (const { location, record } of read) this.records.set(location.tree, record);
@@ -305,7 +307,7 @@ export class BranchReader {
           chosen.map((r) => r.id),
         );
       }
-      return this.applyEvents(reader, view, chosen);
+      return this.applyEvents(reader, view, await this.resolveWith(reader, view, chosen));
     });
     const run = matches[0];
     if (!run) throw new RunNotFoundError(query, this.refs.branch);
@@ -331,10 +333,46 @@ export class BranchReader {
     });
   }
 
+  /**
+   * Fills in the tree of sealed runs listed in bulk (`tree: ''`: summaries do not carry it),
+   * from their segments' trees.txt. Runs whose tree is known are returned as they are.
+   */
+  async resolveTrees<T extends RunLocation>(runs: readonly T[]): Promise<T[]> {
+    if (runs.every((r) => r.tree !== '')) return [...runs];
+    return this.withView((reader, view) => this.resolveWith(reader, view, runs));
+  }
+
+  private async resolveWith<T extends RunLocation>(
+    reader: ObjectReader,
+    view: View,
+    runs: readonly T[],
+  ): Promise<T[]> {
+    const unknown = runs.filter((r) => r.tree === '');
+    if (unknown.length === 0 || view.layout === undefined) return [...runs];
+    const layout = view.layout;
+    const segments = new Set(unknown.flatMap((r) => segmentsForIdPrefix(layout, r.id)));
+    const trees = await loadSegmentTrees(this.git, reader, [...segments], this.warn);
+    return runs.map((r) => (r.tree === '' ? { ...r, tree: trees.get(r.id) ?? '' } : r));
+  }
+
+  /** The tree of `run`, resolved when it was listed without one. */
+  private async treeOf(run: RunLocation): Promise<string> {
+    if (run.tree !== '') return run.tree;
+    const [resolved] = await this.resolveTrees([run]);
+    if (resolved === undefined || resolved.tree === '') {
+      throw new InvalidRunDataError(
+        `the segment holding run ${run.id}`,
+        'its trees.txt does not name the run folder',
+      );
+    }
+    return resolved.tree;
+  }
+
   /** The run's full metric series, from all its chunks. */
   async readMetrics(run: RunLocation): Promise<MetricPoint[]> {
+    const tree = await this.treeOf(run);
     return this.withReader(async (reader) => {
-      const entries = (await reader.readTree(run.tree)) ?? [];
+      const entries = (await reader.readTree(tree)) ?? [];
       const chunks = entries
         .map((e) => ({
           entry: e,
@@ -362,8 +400,9 @@ export class BranchReader {
     } catch {
       throw new ArtifactNotFoundError(run.id, path);
     }
+    const tree = await this.treeOf(run);
     const data = await this.withReader(async (reader) => {
-      const object = await reader.readObject(`${run.tree}:artifacts/${path}`);
+      const object = await reader.readObject(`${tree}:artifacts/${path}`);
       return object?.type === 'blob' ? object.data : undefined;
     });
     if (data === undefined) throw new ArtifactNotFoundError(run.id, path);
@@ -372,8 +411,9 @@ export class BranchReader {
 
   /** The run's events (registry, deploy, lifecycle), oldest first. */
   async readRunEvents(run: RunLocation): Promise<StoredRunEvent[]> {
+    const located = { ...run, tree: await this.treeOf(run) };
     return this.withView(async (reader, view) => {
-      const events = await this.eventsOf(reader, view, new Set([run.id]), [run]);
+      const events = await this.eventsOf(reader, view, new Set([run.id]), [located]);
       return (events.get(run.id) ?? []).map(({ id, event }) => ({ id, event }));
     });
   }

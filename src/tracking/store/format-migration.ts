@@ -14,15 +14,10 @@ import { stripTerminalEscapes } from '../../text/plain-text.js';
 import { PushRejectedError } from '../tracking-errors.js';
 import { entryMessage } from './entry-commit.js';
 import { readFolderEvents, readRunRecords, walkRunFolders } from './open-bucket.js';
-import { SEGMENTS_DIR, formatSegmentName } from './run-path.js';
-import { COMMITS_FILE, EVENTS_FILE, type DataWarning } from './segment-files.js';
-import { CHUNK_BYTES, SEAL_AT } from './segment-sealer.js';
-import {
-  encodeEventsFile,
-  encodeSummaryChunks,
-  type SealedEvent,
-  type SummarizedRun,
-} from './summary-codec.js';
+import { SEGMENTS_DIR } from './run-path.js';
+import type { DataWarning } from './segment-files.js';
+import { SEAL_AT, writeSegment } from './segment-sealer.js';
+import type { SealedEvent, SummarizedRun } from './summary-codec.js';
 import { FALLBACK_IDENTITY, markerEntry, type TipBuilderContext } from './tip-builder.js';
 import { readTipLayout } from './tip-layout.js';
 import { fetchTrackingBranch } from './tracking-fetch.js';
@@ -79,41 +74,7 @@ async function buildMigration(
   for (let start = 0, number = 1; start < runs.length; start += SEAL_AT, number++) {
     const slice = runs.slice(start, start + SEAL_AT);
     const events = slice.flatMap((r) => eventsByRun.get(r.record.id) ?? []);
-    const chunks = encodeSummaryChunks(slice, CHUNK_BYTES);
-    const commits = [...new Set(slice.map((r) => r.record.source.commit))].sort();
-    const blobs = await git.writeBlobs([
-      ...chunks,
-      encodeEventsFile(events),
-      commits.map((c) => `${c}\n`).join(''),
-    ]);
-    const files: TreeEntry[] = chunks.map((_, i) => ({
-      mode: '100644',
-      type: 'blob',
-      oid: blobs[i] as string,
-      name: `summary-${i}.json`,
-    }));
-    files.push({
-      mode: '100644',
-      type: 'blob',
-      oid: blobs[chunks.length] as string,
-      name: EVENTS_FILE,
-    });
-    files.push({
-      mode: '100644',
-      type: 'blob',
-      oid: blobs[chunks.length + 1] as string,
-      name: COMMITS_FILE,
-    });
-    segmentEntries.push({
-      mode: TREE_MODE,
-      type: 'tree',
-      oid: await writer.write(files),
-      name: formatSegmentName({
-        number,
-        minRunId: slice[0]?.record.id,
-        maxRunId: slice[slice.length - 1]?.record.id,
-      }),
-    });
+    segmentEntries.push(await writeSegment(git, writer, number, slice, events));
   }
   const root: TreeEntry[] = [await markerEntry(git)];
   if (segmentEntries.length > 0) {

@@ -24,7 +24,11 @@ export interface RunLocation {
   commit: string;
   /** The run folder's path (in the open bucket, or where it was before it was sealed). */
   path: string;
-  /** Oid of the run folder's tree (reads of its files go through it). */
+  /**
+   * Oid of the run folder's tree (reads of its files go through it). '' for a sealed run
+   * listed in bulk (listRuns, locateRuns): store methods resolve it themselves, and
+   * TrackingStore.resolveTrees fills it in for callers that read the tree with git directly.
+   */
   tree: string;
 }
 

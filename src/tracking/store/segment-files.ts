@@ -11,6 +11,7 @@ import { SEGMENTS_DIR } from './run-path.js';
 import {
   decodeEventsFile,
   decodeSummaryChunk,
+  decodeTreesFile,
   type Decoded,
   type SealedEvent,
   type SummarizedRun,
@@ -20,6 +21,7 @@ import type { SegmentRef } from './tip-layout.js';
 export const SUMMARY_FILE = /^summary-(0|[1-9][0-9]{0,5})\.json$/;
 export const EVENTS_FILE = 'events.json';
 export const COMMITS_FILE = 'commits.txt';
+export const TREES_FILE = 'trees.txt';
 
 /** Reports a problem with the branch's data that a read skipped over. */
 export type DataWarning = (message: string) => void;
@@ -27,6 +29,7 @@ export type DataWarning = (message: string) => void;
 const summaries = new DecodedBlobMemo<Decoded<SummarizedRun>>(400);
 const events = new DecodedBlobMemo<Decoded<SealedEvent>>(400);
 const commits = new DecodedBlobMemo<ReadonlySet<string>>(2000);
+const trees = new DecodedBlobMemo<{ trees: Map<string, string>; bad: number }>(400);
 
 interface SegmentFile {
   segment: SegmentRef;
@@ -146,4 +149,21 @@ export async function segmentsWithCommits(
     if (shas.some((sha) => sets[i]?.has(sha))) hits.add(file.segment);
   });
   return segments.filter((s) => hits.has(s));
+}
+
+/** The run folder trees of `segments` (from their trees.txt), by run id. */
+export async function loadSegmentTrees(
+  git: Git,
+  reader: ObjectReader,
+  segments: readonly SegmentRef[],
+  warn: DataWarning,
+): Promise<Map<string, string>> {
+  const files = await segmentFiles(reader, segments, (n) => n === TREES_FILE);
+  const decoded = await load(git, reader, files, trees, (text) => decodeTreesFile(text));
+  const out = new Map<string, string>();
+  decoded.forEach((d, i) => {
+    warnBad(warn, files[i] as SegmentFile, d.bad, 'tree entries');
+    for (const [id, oid] of d.trees) out.set(id, oid);
+  });
+  return out;
 }

@@ -12,8 +12,14 @@ import { setTreeEntry } from '../../git/tree-edit.js';
 import type { TreeWriter } from '../../git/tree-writer.js';
 import { readOpenEvents, readRunRecords, walkRunFolders } from './open-bucket.js';
 import { EVENTS_DIR, RUNS_DIR, SEGMENTS_DIR, formatSegmentName } from './run-path.js';
-import { COMMITS_FILE, EVENTS_FILE, type DataWarning } from './segment-files.js';
-import { encodeEventsFile, encodeSummaryChunks, type SummarizedRun } from './summary-codec.js';
+import { COMMITS_FILE, EVENTS_FILE, TREES_FILE, type DataWarning } from './segment-files.js';
+import {
+  encodeEventsFile,
+  encodeSummaryChunks,
+  encodeTreesFile,
+  type SealedEvent,
+  type SummarizedRun,
+} from './summary-codec.js';
 import type { TipLayout } from './tip-layout.js';
 
 /** The open bucket is sealed once it holds this many entries (runs plus events). */
@@ -32,6 +38,43 @@ export interface SealResult {
   events: number;
   /** Entries left in the open bucket because they could not be read. */
   leftOpen: number;
+}
+
+/**
+ * Writes a segment folder holding `runs` (sorted by id) and `events`: summary chunks without
+ * tree oids, events.json, commits.txt and trees.txt. Returns its name and tree.
+ */
+export async function writeSegment(
+  git: Git,
+  writer: TreeWriter,
+  number: number,
+  runs: readonly SummarizedRun[],
+  events: readonly SealedEvent[],
+): Promise<TreeEntry> {
+  const name = formatSegmentName({
+    number,
+    minRunId: runs[0]?.record.id,
+    maxRunId: runs[runs.length - 1]?.record.id,
+  });
+  const chunks = encodeSummaryChunks(
+    runs.map((r) => ({ ...r, tree: '' })),
+    CHUNK_BYTES,
+  );
+  const commits = [...new Set(runs.map((r) => r.record.source.commit))].sort();
+  const texts: Array<[string, string]> = [
+    ...chunks.map((chunk, i): [string, string] => [`summary-${i}.json`, chunk]),
+    [EVENTS_FILE, encodeEventsFile(events)],
+    [COMMITS_FILE, commits.map((c) => `${c}\n`).join('')],
+    [TREES_FILE, encodeTreesFile(runs)],
+  ];
+  const blobs = await git.writeBlobs(texts.map(([, text]) => text));
+  const files: TreeEntry[] = texts.map(([file], i) => ({
+    mode: '100644',
+    type: 'blob',
+    oid: blobs[i] as string,
+    name: file,
+  }));
+  return { mode: TREE_MODE, type: 'tree', oid: await writer.write(files), name };
 }
 
 /**
@@ -59,37 +102,14 @@ export async function sealOpenBucket(
     }))
     .sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
   const number = (layout.segments[layout.segments.length - 1]?.number ?? 0) + 1;
-  const segment = formatSegmentName({
+  const sortedEvents = [...events].sort((a, b) => (a.id < b.id ? -1 : 1));
+  const { name: segment, oid: segmentTree } = await writeSegment(
+    git,
+    writer,
     number,
-    minRunId: runs[0]?.record.id,
-    maxRunId: runs[runs.length - 1]?.record.id,
-  });
-  const commits = [...new Set(runs.map((r) => r.record.source.commit))].sort();
-  const chunks = encodeSummaryChunks(runs, CHUNK_BYTES);
-  const blobs = await git.writeBlobs([
-    ...chunks,
-    encodeEventsFile([...events].sort((a, b) => (a.id < b.id ? -1 : 1))),
-    commits.map((c) => `${c}\n`).join(''),
-  ]);
-  const files: TreeEntry[] = chunks.map((_, i) => ({
-    mode: '100644',
-    type: 'blob',
-    oid: blobs[i] as string,
-    name: `summary-${i}.json`,
-  }));
-  files.push({
-    mode: '100644',
-    type: 'blob',
-    oid: blobs[chunks.length] as string,
-    name: EVENTS_FILE,
-  });
-  files.push({
-    mode: '100644',
-    type: 'blob',
-    oid: blobs[chunks.length + 1] as string,
-    name: COMMITS_FILE,
-  });
-  const segmentTree = await writer.write(files);
+    runs,
+    sortedEvents,
+  );
 
   // What could not be read stays open; everything sealed leaves the tip tree.
   const sealedRuns = new Set(read.map((r) => r.location.path));

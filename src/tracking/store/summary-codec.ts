@@ -21,7 +21,11 @@ import type {
 import { RUN_STATUSES, setOwn } from '../run-record.js';
 import { isCommitSha, isExperimentName, isRunId } from './run-path.js';
 
-/** A sealed run: its record and the oid of its run folder's tree (its files are read through it). */
+/**
+ * A sealed run: its record and the oid of its run folder's tree (its files are read through
+ * it). Summary chunks do not carry the tree (it is 20 bytes no compression shrinks, a fifth of
+ * a summary): the segment's trees.txt does, and a decoded run has `tree: ''` until resolved.
+ */
 export interface SummarizedRun {
   tree: string;
   record: RunRecord;
@@ -150,20 +154,21 @@ function encodeArtifact(artifact: ArtifactEntry): unknown[] {
 
 function encodeRun(run: SummarizedRun, table: StringTable): unknown[] {
   const r = run.record;
-  const metrics: Array<number | string> = [];
+  const metrics: Array<number | string | null> = [];
   for (const [key, s] of Object.entries(r.metrics)) {
+    // A minimum or maximum equal to the last value (most series) is written once.
     metrics.push(
       table.ref(key),
       num(s.value),
       num(s.step),
       num(s.timestamp),
-      num(s.min),
-      num(s.max),
+      Object.is(s.min, s.value) ? null : num(s.min),
+      Object.is(s.max, s.value) ? null : num(s.max),
       num(s.count),
     );
   }
   return [
-    run.tree,
+    run.tree === '' ? null : run.tree,
     r.id,
     r.source.commit,
     table.ref(r.experiment),
@@ -300,12 +305,13 @@ function decodeMetrics(value: unknown, read: EntryReader): Record<string, Metric
   if (!Array.isArray(value) || value.length % 7 !== 0) throw new BadEntry();
   const metrics: Record<string, MetricSummary> = {};
   for (let i = 0; i < value.length; i += 7) {
+    const last = dec(value[i + 1]);
     put(metrics, read.str(value[i]), {
-      value: dec(value[i + 1]),
+      value: last,
       step: dec(value[i + 2]),
       timestamp: time(value[i + 3]),
-      min: dec(value[i + 4]),
-      max: dec(value[i + 5]),
+      min: value[i + 4] === null ? last : dec(value[i + 4]),
+      max: value[i + 5] === null ? last : dec(value[i + 5]),
       count: integer(value[i + 6]),
     });
   }
@@ -331,7 +337,7 @@ function decodeArtifacts(value: unknown): ArtifactEntry[] {
 
 function decodeRun(entry: unknown, read: EntryReader): SummarizedRun {
   if (!Array.isArray(entry) || entry.length !== 17) throw new BadEntry();
-  const tree = rawString(entry[0], (s) => OID.test(s));
+  const tree = entry[0] === null ? '' : rawString(entry[0], (s) => OID.test(s));
   const status = read.str(entry[5]);
   if (!STATUSES.has(status)) throw new BadEntry();
   const experiment = read.str(entry[3]);
@@ -430,4 +436,25 @@ export function decodeEventsFile(text: string): Decoded<SealedEvent> {
     items.push({ runId, id, event });
   }
   return { items, bad };
+}
+
+/** A segment's trees.txt: `<run-id> <tree-oid>` per line, in run id order. */
+export function encodeTreesFile(runs: readonly SummarizedRun[]): string {
+  return runs
+    .map((r) => `${r.record.id} ${r.tree}\n`)
+    .sort()
+    .join('');
+}
+
+/** Reads trees.txt; lines that are not a run id and an oid are skipped and counted. */
+export function decodeTreesFile(text: string): { trees: Map<string, string>; bad: number } {
+  const trees = new Map<string, string>();
+  let bad = 0;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const [id = '', oid = '', extra] = line.split(' ');
+    if (extra !== undefined || !isRunId(id) || !OID.test(oid)) bad++;
+    else trees.set(id, oid);
+  }
+  return { trees, bad };
 }

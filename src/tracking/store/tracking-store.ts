@@ -92,6 +92,8 @@ export interface TrackingStore {
   listRuns(options?: ListRunsOptions): Promise<StoredRun[]>;
   /** The run with this id or unique id prefix (deleted ones too). */
   findRun(idOrPrefix: string): Promise<StoredRun>;
+  /** Fills in the tree of sealed runs that a bulk listing left as '' (see RunLocation.tree). */
+  resolveTrees<T extends RunLocation>(runs: readonly T[]): Promise<T[]>;
   /** Where run `id` is recorded, or undefined when it is nowhere on the branch or inbox. */
   whereIsRun(id: string): Promise<string | undefined>;
   readMetrics(run: RunLocation): Promise<MetricPoint[]>;
@@ -157,6 +159,7 @@ export function openTrackingStore(git: Git, options: TrackingStoreOptions): Trac
     listRuns: (listOptions) => reader.listRuns(listOptions),
     findRun: (query) => reader.findRun(query),
     whereIsRun: (id) => reader.whereIsRun(id),
+    resolveTrees: (runs) => reader.resolveTrees(runs),
     readMetrics: (run) => reader.readMetrics(run),
     readArtifact: (run, path) => reader.readArtifact(run, path),
     readRunEvents: (run) => reader.readRunEvents(run),

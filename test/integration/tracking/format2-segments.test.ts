@@ -88,6 +88,7 @@ describe('tracking branch format 2: sealed segments', () => {
       `${segments[0]}/commits.txt`,
       `${segments[0]}/events.json`,
       `${segments[0]}/summary-0.json`,
+      `${segments[0]}/trees.txt`,
     ]);
     // Two runs are still open; the branch is still one commit per run plus the seals.
     expect(
@@ -104,6 +105,12 @@ describe('tracking branch format 2: sealed segments', () => {
     const listed = await store.listRuns();
     expect(listed.map((r) => r.id)).toEqual(ids);
     expect(listed.map((r) => r.record)).toEqual(inputs.map((i) => i.record));
+    // A bulk listing leaves sealed runs' trees to be resolved; every store read does it.
+    expect(listed.slice(0, 10).every((r) => r.tree === '')).toBe(true);
+    expect(listed.slice(10).every((r) => r.tree !== '')).toBe(true);
+    const resolved = await store.resolveTrees(listed);
+    expect(resolved.map((r) => git(repo, 'cat-file', '-t', r.tree))).toEqual(ids.map(() => 'tree'));
+    expect(await store.readMetrics(listed[0]!)).toEqual(samplePoints());
     expect((await store.runsAtCommit(a)).map((r) => r.id)).toEqual(
       ids.filter((_, i) => i % 3 === 0),
     );
