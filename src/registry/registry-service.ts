@@ -241,7 +241,9 @@ export class RegistryService {
         'Nothing to do; ghml model list shows each stage.',
       );
     }
-    const required = this.options.settings?.requires[stage];
+    const requires = this.options.settings?.requires;
+    const required =
+      requires !== undefined && Object.hasOwn(requires, stage) ? requires[stage] : undefined;
     if (required !== undefined) {
       const wasThere = model?.stages
         .find((s) => s.stage === required)
