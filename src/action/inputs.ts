@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { parseCommentAuthor } from '../github/token-identity.js';
 import {
   InvalidInputError,
   MissingInputError,
@@ -80,6 +81,8 @@ export interface CompareCommandSettings extends CommonSettings {
   fetch: boolean;
   /** Input `run-artifact`: folder of runs uploaded by a pull_request workflow (workflow_run only). */
   runArtifact: string | undefined;
+  /** Input `comment-author`: the login the token comments as (a GitHub App's `<app>[bot]`). */
+  commentAuthor: string | undefined;
 }
 
 /** `command: register`. */
@@ -387,6 +390,7 @@ export function readActionSettings(env: NodeJS.ProcessEnv, cwd: string): ActionS
         allParams: readBoolean(env, 'all-params', false),
         fetch: readBoolean(env, 'fetch', true),
         runArtifact: path('run-artifact'),
+        commentAuthor: parseCommentAuthor(optional(env, 'comment-author'), 'comment-author'),
       };
       checkEvent(command, common.event, settings.runArtifact);
       return settings;

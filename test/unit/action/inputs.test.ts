@@ -93,6 +93,20 @@ describe('readActionSettings', () => {
     });
   });
 
+  it('reads and checks comment-author', () => {
+    const settings = readActionSettings(
+      env({ command: 'compare', 'comment-author': 'ml-app[bot]' }),
+      '/',
+    );
+    expect(settings).toMatchObject({ command: 'compare', commentAuthor: 'ml-app[bot]' });
+    expect(readActionSettings(env({ command: 'compare' }), '/')).toMatchObject({
+      commentAuthor: undefined,
+    });
+    expect(() =>
+      readActionSettings(env({ command: 'compare', 'comment-author': 'a b' }), '/'),
+    ).toThrow("Invalid comment-author 'a b': not a GitHub login.");
+  });
+
   it('takes model and version from a whole registration tag', () => {
     const settings = readActionSettings(
       env({ command: 'register', version: 'team/churn@v1.2.0' }, { GITHUB_EVENT_NAME: 'release' }),
