@@ -67,7 +67,10 @@ const LOGIN = /^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}(?:\[bot\])?$/;
 export class InvalidLoginError extends UsageError {
   readonly value: string;
 
-  constructor(readonly option: string, value: string) {
+  constructor(
+    readonly option: string,
+    value: string,
+  ) {
     super(`Invalid ${option} '${value.slice(0, 80)}': not a GitHub login.`, {
       hint: `give the account the token writes as, e.g. '${option} my-app[bot]' for a GitHub App named my-app`,
     });
