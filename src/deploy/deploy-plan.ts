@@ -23,7 +23,7 @@ import {
   type PlaceholderName,
 } from './deploy-values.js';
 import { WORKLOAD_KINDS, type WorkloadRef } from './kube-client.js';
-import { fileNameFromUri, toResourceName } from './kube-names.js';
+import { fileNameFromUri, objectName } from './kube-names.js';
 import { renderTemplates, type KubeObject } from './manifest-render.js';
 import { loadTemplateSet, type TemplateSet } from './template-source.js';
 
@@ -189,7 +189,7 @@ export function valuesFor(
     image: target.image ?? DEFAULT_IMAGE,
     tag: resolved.tag,
     runId: resolved.runId ?? '',
-    name: toResourceName(resolved.model, resolved.stage),
+    name: objectName(resolved.model, resolved.stage),
     modelFormat: modelSettings(config, resolved.model)?.type ?? DEFAULT_MODEL_FORMAT,
     file: uri === '' ? 'model.bin' : fileNameFromUri(uri),
   };
