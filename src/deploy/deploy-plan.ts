@@ -205,6 +205,11 @@ export async function renderPlan(
   const templates = await loadTemplateSet(target.templates, baseDir, context.repoRoot);
   const values = valuesFor(resolved, target, context.config);
   const { objects, used } = renderTemplates(templates.files, values);
+  // The namespace goes into the objects too, so `--dry-run | kubectl apply -f -` lands where a
+  // deploy would. A template's own namespace is kept (kubectl then refuses a mismatch).
+  if (target.namespace !== null) {
+    for (const object of objects) object.metadata.namespace ??= target.namespace;
+  }
   const workloads = objects
     .filter((o) => WORKLOAD_KINDS.has(o.kind))
     .map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name }));

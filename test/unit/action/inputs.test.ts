@@ -93,6 +93,19 @@ describe('readActionSettings', () => {
     });
   });
 
+  it('checks namespace and kube-context as ghml.yml does', () => {
+    const deploy = { command: 'deploy', model: 'iris', stage: 'prod' };
+    expect(() => readActionSettings(env({ ...deploy, namespace: 'Prod' }), '/')).toThrow(
+      "Invalid input namespace 'Prod': not a Kubernetes namespace.",
+    );
+    expect(() => readActionSettings(env({ ...deploy, 'kube-context': '-x' }), '/')).toThrow(
+      "Invalid input kube-context '-x': it starts with '-'.",
+    );
+    expect(readActionSettings(env({ ...deploy, namespace: 'ml' }), '/')).toMatchObject({
+      namespace: 'ml',
+    });
+  });
+
   it('reads and checks comment-author', () => {
     const settings = readActionSettings(
       env({ command: 'compare', 'comment-author': 'ml-app[bot]' }),
