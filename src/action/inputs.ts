@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { checkKubeTarget } from '../deploy/kube-target-options.js';
 import { parseCommentAuthor } from '../github/token-identity.js';
 import {
   InvalidInputError,
@@ -432,6 +433,7 @@ export function readActionSettings(env: NodeJS.ProcessEnv, cwd: string): ActionS
         context: optional(env, 'kube-context'),
         timeoutSeconds: readTimeout(env),
       };
+      checkKubeTarget(settings, { namespace: 'input namespace', context: 'input kube-context' });
       checkEvent(command, common.event, undefined);
       return settings;
     }

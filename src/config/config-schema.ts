@@ -23,8 +23,11 @@ import type {
 import { parseByteSize, parseDuration, parseThreshold } from './config-values.js';
 import { didYouMean } from './did-you-mean.js';
 import {
+  CONTEXT_FIX,
   EXPERIMENT_NAME,
   K8S_NAMESPACE,
+  NAMESPACE_FIX,
+  kubectlArgumentProblem,
   METRIC_KEY,
   MODEL_NAME,
   STAGE_NAME,
@@ -464,7 +467,7 @@ function readTarget(r: NodeReader, f: Field): DeployTarget {
       r.report(
         namespaceField,
         `must be a Kubernetes namespace, got ${quote(namespace)}`,
-        "use up to 63 lowercase letters, digits or '-', starting and ending with a letter or digit",
+        NAMESPACE_FIX,
       );
     }
   }
@@ -472,13 +475,11 @@ function readTarget(r: NodeReader, f: Field): DeployTarget {
   for (const key of ['context', 'image'] as const) {
     const valueField = r.pick(f, entries, key);
     const fix =
-      key === 'context'
-        ? 'write a context name from kubectl config get-contexts'
-        : 'write an image reference such as ghcr.io/org/server:1.0';
+      key === 'context' ? CONTEXT_FIX : 'write an image reference such as ghcr.io/org/server:1.0';
     const value = r.text(valueField, `a ${key}`, fix);
     if (value === undefined) continue;
     // Passed to kubectl as an argument: no option look-alikes, no whitespace.
-    if (value === '' || value.startsWith('-') || /\s/.test(value) || value.length > MAX_TEXT) {
+    if (kubectlArgumentProblem(value) !== undefined) {
       r.report(
         valueField,
         `must be a ${key} name without spaces, not starting with '-', got ${quote(value)}`,
