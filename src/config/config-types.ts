@@ -64,6 +64,8 @@ export interface RegistrySettings {
   stages: string[] | null;
   /** Ordering rules: stage -> stage that must have held the version first (e.g. prod: staging). */
   requires: Record<string, string>;
+  /** The `stages:` list of GTO's `.gto` file, when it has one (read by gto-files.ts). */
+  gtoStages?: string[] | null;
 }
 
 export interface DeployTarget {
