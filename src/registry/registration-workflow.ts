@@ -488,7 +488,7 @@ async function latestFinishedRun(
   }
   throw new NoRunForModelError(
     `No FINISHED run of experiment '${experiment}' at commit ${short}; nothing was registered.`,
-    `Train first (ghml run -e ${experiment} -- <command>), fetch the runs (ghml fetch), or pass --run <run-id>.`,
+    `Train first (ghml run -e ${experiment} -- <command>); a run recorded on another machine must be pushed from there (ghml push); or pass --run <run-id>.`,
   );
 }
 
