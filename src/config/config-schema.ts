@@ -52,7 +52,7 @@ const SOURCES_KEYS = ['params', 'metrics'];
 const ARTIFACTS_KEYS = ['max_file_size', 'max_total_size'];
 const EXPERIMENT_KEYS = ['objective', 'metrics'];
 const METRIC_KEYS = ['direction', 'threshold', 'precision'];
-const REGISTRY_KEYS = ['stages', 'requires', 'models'];
+const REGISTRY_KEYS = ['stages', 'requires', 'models', 'asset_urls'];
 const MODEL_KEYS = ['path', 'experiment', 'type', 'description'];
 const DEPLOY_KEYS = ['templates', 'namespace', 'context', 'image'];
 const BUILT_IN_TEMPLATES = ['deployment', 'kserve'];
@@ -420,7 +420,20 @@ function readRegistry(r: NodeReader, f: Field, defaults: RegistrySettings): Regi
     const settings = readModel(r, model);
     if (settings !== undefined) models[model.key] = settings;
   }
-  return { models, stages: stages ?? defaults.stages, requires };
+  const settings: RegistrySettings = { models, stages: stages ?? defaults.stages, requires };
+  const assetUrlsField = r.pick(f, entries, 'asset_urls');
+  if (assetUrlsField.node !== null) {
+    const value = r.scalar(assetUrlsField);
+    if (value === 'download' || value === 'api') settings.assetUrls = value;
+    else {
+      r.report(
+        assetUrlsField,
+        `must be 'download' or 'api', got ${r.describe(assetUrlsField)}`,
+        'write asset_urls: api for a private repository (the cluster then needs a token), else leave it out',
+      );
+    }
+  }
+  return settings;
 }
 
 function readTarget(r: NodeReader, f: Field): DeployTarget {

@@ -70,6 +70,13 @@ export function releaseDownloadUrl(
   return `${serverUrl}/${enc(repo.owner)}/${enc(repo.repo)}/releases/download/${enc(tag)}/${enc(asset)}`;
 }
 
+/** `<api>/repos/<owner>/<repo>/releases/assets/<id>`: readable with a token in a private repository. */
+export function releaseAssetApiUrl(target: ReleaseTarget, assetId: number): string {
+  const enc = encodeURIComponent;
+  const api = String(target.client.request.endpoint.DEFAULTS.baseUrl).replace(/\/+$/, '');
+  return `${api}/repos/${enc(target.repo.owner)}/${enc(target.repo.repo)}/releases/assets/${assetId}`;
+}
+
 /** `<server>/<owner>/<repo>/releases/tag/<tag>`. */
 export function releasePageUrl(serverUrl: string, repo: RepoRef, tag: string): string {
   const enc = encodeURIComponent;
