@@ -95,6 +95,26 @@ describe('workflow templates', () => {
     });
   });
 
+  it('use the node24 majors of the actions they call (checked against their action.yml)', () => {
+    // Their current majors, whose action.yml says runs.using: node24, as ghml's own does.
+    const NODE24: Record<string, number> = {
+      'actions/checkout': 7,
+      'actions/setup-python': 7,
+      'actions/upload-artifact': 7,
+      'actions/download-artifact': 8,
+    };
+    const used = templates.flatMap((name) =>
+      [...read(`templates/workflows/${name}`).matchAll(/uses: (actions\/[a-z-]+)@v(\d+)/g)].map(
+        (m) => [name, m[1] ?? '', Number(m[2])] as const,
+      ),
+    );
+    expect(used.length).toBeGreaterThan(5);
+    for (const [name, action, major] of used) {
+      expect(NODE24[action], `${name}: ${action} is not in the checked list`).toBeDefined();
+      expect(major, `${name}: ${action}@v${major}`).toBe(NODE24[action]);
+    }
+  });
+
   it('train.yml has a concurrency group and a matrix', () => {
     const text = read('templates/workflows/train.yml');
     expect(text).toContain('concurrency:');
