@@ -134,6 +134,32 @@ describe('actionlint', () => {
   });
 });
 
+describe("ghml's own release workflow", () => {
+  const file = '.github/workflows/release-action.yml';
+
+  it('has no actionlint findings and parses', async () => {
+    expect(actionlint(read(file), file)).toEqual([]);
+    expect(await workflowProblems(ROOT, file, read(file))).toEqual([]);
+  });
+
+  it('checks the build before it moves the major tag, and only for a full release', () => {
+    const workflow = parseYaml(read(file)) as {
+      on: Record<string, unknown>;
+      permissions: Record<string, string>;
+      jobs: Record<string, { needs?: string; if?: string; steps: Array<{ run?: string }> }>;
+    };
+    expect(Object.keys(workflow.on)).toContain('release');
+    expect(workflow.permissions).toEqual({ contents: 'read' });
+    expect(workflow.jobs['check']?.steps.some((s) => s.run === 'bash .ci/run')).toBe(true);
+    expect(workflow.jobs['move-major-tag']).toMatchObject({ needs: 'check' });
+    expect(workflow.jobs['move-major-tag']?.if).toContain('major');
+    // No expression is pasted into a script: inputs reach it through env only.
+    for (const job of Object.values(workflow.jobs)) {
+      for (const step of job.steps) expect(step.run ?? '').not.toContain('${{');
+    }
+  });
+});
+
 describe('action.yml files', () => {
   const files = ['action.yml', ...VERBS.map((verb) => `actions/${verb}/action.yml`)];
 
