@@ -9,7 +9,12 @@ import type { GhmlConfig } from '../../config/config-types.js';
 import { formatValue } from '../../text/format-number.js';
 import { cleanForTerminal, columns, painter, type AnsiStyle } from '../../text/text-columns.js';
 import { columnKeys, pickKeys } from '../../tracking/query/run-columns.js';
-import { fieldReader, formatField, type FieldRef } from '../../tracking/query/run-query-fields.js';
+import {
+  fieldReader,
+  formatField,
+  type FieldReader,
+  type FieldRef,
+} from '../../tracking/query/run-query-fields.js';
 import { runJsonView, type RunJsonView } from '../../tracking/run-json-view.js';
 import type { RunRecord, RunStatus } from '../../tracking/run-record.js';
 
@@ -56,8 +61,8 @@ function metricColumns(runs: readonly RunRecord[], config: GhmlConfig, limit = 4
   return ranked.slice(0, limit).map((key) => ({ kind: 'metric', key }));
 }
 
-function cell(run: RunRecord, field: FieldRef, config: GhmlConfig): string {
-  const value = fieldReader(field)(run);
+function cell(run: RunRecord, field: FieldRef, read: FieldReader, config: GhmlConfig): string {
+  const value = read(run);
   if (value === undefined) return '-';
   if (field.kind === 'metric' && typeof value === 'number') {
     return formatValue(value, metricSettings(config, run.experiment, field.key).precision);
@@ -89,6 +94,7 @@ export function renderRunTable(
       cleanForTerminal(f.kind === 'metric' && !options.fields ? f.key : formatField(f), 30),
     ),
   ];
+  const readers = extra.map((field) => fieldReader(field));
   const rows = runs.map((run) => [
     run.id,
     run.name === null ? '-' : cleanForTerminal(run.name, 24),
@@ -97,7 +103,7 @@ export function renderRunTable(
     run.source.commit.slice(0, 7) + (run.source.dirty ? '*' : ''),
     formatTime(run.startTime),
     formatDuration(run),
-    ...extra.map((field) => cell(run, field, config)),
+    ...extra.map((field, i) => cell(run, field, readers[i] as FieldReader, config)),
   ]);
   const right = header.map((_, i) => i === 6 || (i > 6 && extra[i - 7]?.kind === 'metric'));
   const paint = painter(options.color);
