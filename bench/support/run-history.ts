@@ -57,6 +57,14 @@ export function newBenchRepo(): string {
   return dir;
 }
 
+/** Commits `content` as `name` on the current branch of `repo`; returns the new commit. */
+export function commitBenchFile(repo: string, name: string, content: string): string {
+  writeFileSync(join(repo, name), content);
+  git(repo, 'add', name);
+  git(repo, 'commit', '-q', '-m', `change ${name}`);
+  return git(repo, 'rev-parse', 'HEAD');
+}
+
 /** A scratch folder removed by `removeBenchDirs`. */
 export function benchDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'ghml-bench-'));

@@ -1,23 +1,15 @@
 /**
- * Tracking-branch benchmarks: write cost against history size, the checkout+commit baseline,
- * runs-at-commit, listRuns, and packed storage per run. Prints a Markdown table.
+ * Tracking-branch benchmarks in process: the write cost against history size, runs at a
+ * commit, and listing, on format-2 histories of one commit per run. Prints a Markdown table.
+ * Whole-process figures, pushes and storage are in storage-bench.ts.
  *
- *   npx tsx bench/tracking/tracking-bench.ts [--runs 100000] [--commits 1000] [--samples 15]
- *
- * Quick mode: --runs 10000 --commits 100. The big history is built with ONE git fast-import
- * stream (runs spread over --commits commits), not with writeRun.
+ *   npx tsx bench/tracking/tracking-bench.ts [--runs 100000] [--samples 15]
  */
-import { mkdirSync, statSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createGit } from '../../src/git/git.js';
-import { formatRunRecord } from '../../src/tracking/run-record-json.js';
-import { runPath } from '../../src/tracking/store/run-path.js';
 import { openTrackingStore, type TrackingStore } from '../../src/tracking/store/tracking-store.js';
 import {
-  benchDir,
   benchMetrics as metrics,
   benchRecord as record,
-  buildRunHistory,
   git,
   median,
   newBenchRepo as newRepo,
@@ -25,14 +17,14 @@ import {
   removeBenchDirs,
   timed,
 } from '../support/run-history.js';
+import { buildTrackingHistory } from '../support/tracking-history.js';
 
 const RUNS = arg('runs', 100_000);
-const COMMITS = arg('commits', 1000);
 const SAMPLES = arg('samples', 15);
 
-/** Builds a tracking branch of `runs` runs in `commits` commits with one fast-import stream. */
-async function buildHistory(repo: string, runs: number, commits: number): Promise<void> {
-  await buildRunHistory(repo, { runs, commits });
+/** A format-2 tracking branch of `runs` runs, one commit each. */
+async function buildHistory(repo: string, runs: number): Promise<void> {
+  await buildTrackingHistory(repo, { format: 2, runs });
 }
 
 async function writeCost(store: TrackingStore, commit: string, samples: number): Promise<number> {
@@ -46,13 +38,6 @@ async function writeCost(store: TrackingStore, commit: string, samples: number):
     );
   }
   return median(times);
-}
-
-function packBytes(repo: string): number {
-  const packDir = join(repo, '.git', 'objects', 'pack');
-  return readdirSync(packDir)
-    .filter((f) => f.endsWith('.pack'))
-    .reduce((sum, f) => sum + statSync(join(packDir, f)).size, 0);
 }
 
 async function openStore(repo: string): Promise<{ store: TrackingStore; head: string }> {
@@ -71,11 +56,11 @@ async function main(): Promise<void> {
   const t0 = Date.now();
 
   const small = newRepo();
-  await buildHistory(small, 100, 10);
+  await buildHistory(small, 100);
   const big = newRepo();
-  const buildMs = await timed(() => buildHistory(big, RUNS, COMMITS));
+  const buildMs = await timed(() => buildHistory(big, RUNS));
   process.stderr.write(
-    `built ${RUNS} runs in ${COMMITS} commits in ${(buildMs / 1000).toFixed(1)} s\n`,
+    `built ${RUNS} runs, one commit each, in ${(buildMs / 1000).toFixed(1)} s\n`,
   );
 
   const s = await openStore(small);
@@ -103,40 +88,8 @@ async function main(): Promise<void> {
     ratio <= 1.5 ? 'ok' : 'over',
   );
 
-  // Baseline: what github-action-benchmark does (check the branch out, write, add, commit).
-  const worktree = join(benchDir(), 'wt');
-  const baseline = await timed(async () => {
-    git(big, 'worktree', 'add', '-q', worktree, 'ghml/runs');
-    const r = record(b.head, 'exp0');
-    const dir = join(worktree, runPath('exp0', b.head, r.id));
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'run.json'), formatRunRecord(r));
-    writeFileSync(join(dir, 'metrics.jsonl'), metrics());
-    git(worktree, 'add', '-A');
-    git(worktree, 'commit', '-q', '-m', 'baseline run');
-  });
-  git(big, 'worktree', 'remove', '--force', worktree);
-  const speedup = baseline / bigWrite;
-  add(
-    `baseline checkout+add+commit at ${RUNS} runs`,
-    `${(baseline / 1000).toFixed(2)} s`,
-    '-',
-    '-',
-  );
-  add(
-    'ghml speed-up over the baseline',
-    `${speedup.toFixed(0)}x`,
-    '>= 100x',
-    speedup >= 100 ? 'ok' : 'under',
-  );
-
-  const someCommit = git(big, 'ls-tree', '--name-only', 'ghml/runs', 'runs/exp1/').split(
-    '\n',
-  )[0] as string;
-  const firstHead = git(big, 'ls-tree', '--name-only', 'ghml/runs', `${someCommit}/`).split(
-    '\n',
-  )[0] as string;
-  const sha = firstHead.split('/').slice(2, 4).join('');
+  // A commit whose runs were sealed long ago: the lookup goes through segments.
+  const sha = (await b.store.listRuns({ experiment: 'exp1' }))[0]?.commit as string;
   const atCommit: number[] = [];
   let found = 0;
   for (let i = 0; i < SAMPLES; i++)
@@ -148,11 +101,16 @@ async function main(): Promise<void> {
     median(atCommit) < 100 ? 'ok' : 'over',
   );
 
-  // The summary cache is empty here, so this is the cold listing; see runs-list-bench.ts
-  // for cold/warm figures in fresh processes and through the CLI.
+  // A fresh store: nothing decoded yet in this process (see cold-read-bench.ts for a fresh
+  // CI clone, through the CLI).
   let listed = 0;
   const list = await timed(async () => (listed = (await b.store.listRuns()).length));
-  add(`listRuns over ${listed} runs, cold (no cache)`, `${(list / 1000).toFixed(2)} s`, '-', '-');
+  add(
+    `listRuns over ${listed} runs, first in the process`,
+    `${(list / 1000).toFixed(2)} s`,
+    '-',
+    '-',
+  );
   const warm = await timed(async () => (listed = (await b.store.listRuns()).length));
   add(
     `listRuns over ${listed} runs, warm (same process)`,
@@ -170,39 +128,16 @@ async function main(): Promise<void> {
     '-',
   );
 
-  git(big, 'repack', '-adfq');
-  const before = packBytes(big);
-  const extra = 100;
-  for (let i = 0; i < extra; i++) {
-    const r = record(b.head, 'exp0');
-    await b.store.writeRun({ record: r, metricsJsonl: Buffer.from(metrics()), artifacts: [] });
-  }
-  git(big, 'repack', '-adfq');
-  const after = packBytes(big);
-  const growth = (after - before) / extra;
-  add(
-    `packed size at ${RUNS + SAMPLES} runs (repack -adf)`,
-    `${(before / 1e6).toFixed(1)} MB (${(before / RUNS / 1024).toFixed(2)} KB/run)`,
-    '-',
-    '-',
-  );
-  add(
-    `packed growth per run (${extra} more runs, one commit each)`,
-    `${(growth / 1024).toFixed(2)} KB`,
-    '<= 5 KB',
-    growth <= 5 * 1024 ? 'ok' : 'over',
-  );
-
   console.log(`\n| measure | value | target | verdict |\n| --- | --- | --- | --- |`);
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
   console.log(
-    `\nruns=${RUNS} commits=${COMMITS} samples=${SAMPLES}; git ${git(small, 'version').replace('git version ', '')}; node ${process.version}; total ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    `\nruns=${RUNS} samples=${SAMPLES}; git ${git(small, 'version').replace('git version ', '')}; node ${process.version}; total ${((Date.now() - t0) / 1000).toFixed(0)} s`,
   );
 }
 
 if (process.argv.includes('--build-only')) {
   const dir = process.argv[process.argv.indexOf('--build-only') + 1] as string;
-  void buildHistory(dir, RUNS, COMMITS);
+  void buildHistory(dir, RUNS);
 } else
   main()
     .catch((error: unknown) => {

@@ -7,6 +7,7 @@ import { registerDemoCommand } from './commands/demo-command.js';
 import { registerDeployCommand } from './commands/deploy-command.js';
 import { registerInitCommand } from './commands/init-command.js';
 import { registerLogCommand } from './commands/log-command.js';
+import { registerMigrateCommand } from './commands/migrate-command.js';
 import { registerModelCommand } from './commands/model-command.js';
 import { registerPushCommand } from './commands/push-command.js';
 import { registerRunCommand } from './commands/run-command.js';
@@ -43,6 +44,7 @@ export function buildProgram(context: CommandContext, version: string): Command 
   registerLogCommand(program, context);
   registerRunsCommand(program, context);
   registerPushCommand(program, context);
+  registerMigrateCommand(program, context);
   registerCompareCommand(program, context);
   registerModelCommand(program, context);
   registerDeployCommand(program, context);

@@ -27,7 +27,7 @@ export async function compareInRepository(
 ): Promise<ComparisonResult> {
   const { config } = repo;
   return compareRuns({
-    runSource: new TrackingRunSource(repo.store, repo.git),
+    runSource: new TrackingRunSource(repo.store),
     git: repo.git,
     settingsLookup: (experiment, key) => metricSettings(config, experiment, key),
     objectiveLookup: (experiment) => {

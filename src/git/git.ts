@@ -1,9 +1,8 @@
 /**
- * The one door to git. Every git process ghml starts goes through `createGit()`: commands
- * through one exec function (no shell, GIT_TERMINAL_PROMPT=0, LC_ALL=C), and two long-lived
- * plumbing processes for bulk work (cat-file --batch to read, mktree --batch to write trees).
- * simple-git is not used: its unsafe-environment check refuses to run at all when common
- * variables such as EDITOR or GIT_ASKPASS are set, which CI runners and IDEs do.
+ * The one door to git. Every git process ghml starts goes through `createGit()`: porcelain
+ * calls (remotes, fetch, log) through simple-git (porcelain.ts), plumbing through one exec
+ * function (no shell, GIT_TERMINAL_PROMPT=0, LC_ALL=C), and two long-lived plumbing processes
+ * for bulk work (cat-file --batch to read, mktree --batch to write trees).
  * Nothing here knows about runs.
  */
 import { realpath } from 'node:fs/promises';
@@ -19,6 +18,8 @@ import { execGitRaw } from './git-exec.js';
 import { IDENTITY_MISSING } from './fallback-identity.js';
 import { openObjectReader, type ObjectReader } from './object-reader.js';
 import { openTreeWriter, type TreeWriter } from './tree-writer.js';
+import type { SimpleGit } from 'simple-git';
+import { porcelainErrorText, porcelainGit } from './porcelain.js';
 import { parseLsTree, type TreeEntry } from './tree-entry.js';
 
 /** A configured remote. */
@@ -26,6 +27,20 @@ export interface GitRemote {
   name: string;
   fetchUrl: string;
   pushUrl: string;
+}
+
+/** Options of a fetch. */
+export interface FetchOptions {
+  prune?: boolean;
+  depth?: number;
+  /** A partial-clone filter, e.g. 'blob:none'. */
+  filter?: string;
+}
+
+/** What a fetch did: ok, or git's message. */
+export interface FetchOutcome {
+  ok: boolean;
+  stderr: string;
 }
 
 /** Name and email git records as author and committer. */
@@ -62,6 +77,13 @@ export interface Git extends GitRunner {
   isDirty(): Promise<boolean>;
   remotes(): Promise<GitRemote[]>;
   hasRemote(name: string): Promise<boolean>;
+  /** Fetches `refspecs` from `remote` (quietly, no tags); never throws for a failed fetch. */
+  fetch(remote: string, refspecs: readonly string[], options?: FetchOptions): Promise<FetchOutcome>;
+  /**
+   * Hash and full message of the commits `range` selects (e.g. ['<tip>', '^<other>']),
+   * oldest first.
+   */
+  commitMessages(range: readonly string[]): Promise<Array<{ oid: string; message: string }>>;
   /** True in a shallow clone (e.g. actions/checkout with its default depth 1). */
   isShallow(): Promise<boolean>;
   /** True when objects may be missing locally and fetched on demand (a partial clone). */
@@ -128,6 +150,7 @@ function assertArgument(what: string, value: string): void {
 
 class GitDoor implements Git {
   private shallow: boolean | undefined;
+  private simple: SimpleGit | undefined;
 
   constructor(
     readonly cwd: string,
@@ -202,18 +225,54 @@ class GitDoor implements Git {
   }
 
   async remotes(): Promise<GitRemote[]> {
-    const out = await this.exec(['remote', '-v']);
-    const byName = new Map<string, GitRemote>();
-    for (const line of out.split('\n')) {
-      const match = /^(\S+)\t(.*) \((fetch|push)\)$/.exec(line);
-      if (!match) continue;
-      const [, name = '', url = '', kind] = match;
-      const remote = byName.get(name) ?? { name, fetchUrl: url, pushUrl: url };
-      if (kind === 'push') remote.pushUrl = url;
-      else remote.fetchUrl = url;
-      byName.set(name, remote);
+    const remotes = await this.porcelain().getRemotes(true);
+    return remotes.map((r) => ({
+      name: r.name,
+      fetchUrl: r.refs.fetch,
+      pushUrl: r.refs.push || r.refs.fetch,
+    }));
+  }
+
+  async fetch(
+    remote: string,
+    refspecs: readonly string[],
+    options: FetchOptions = {},
+  ): Promise<FetchOutcome> {
+    assertArgument('remote', remote);
+    for (const refspec of refspecs) assertArgument('refspec', refspec);
+    const flags = ['--no-tags', '--no-write-fetch-head', '--recurse-submodules=no', '--quiet'];
+    if (options.prune) flags.push('--prune');
+    if (options.depth !== undefined) flags.push(`--depth=${options.depth}`);
+    if (options.filter !== undefined) flags.push(`--filter=${options.filter}`);
+    try {
+      await this.porcelain().fetch([...flags, remote, ...refspecs]);
+      return { ok: true, stderr: '' };
+    } catch (error) {
+      return { ok: false, stderr: porcelainErrorText(error) };
     }
-    return [...byName.values()];
+  }
+
+  async commitMessages(range: readonly string[]): Promise<Array<{ oid: string; message: string }>> {
+    const options: Record<string, null> = {
+      '--reverse': null,
+      '--no-show-signature': null,
+      '--no-decorate': null,
+    };
+    for (const rev of range) {
+      assertArgument('revision', rev.replace(/^\^/, ''));
+      options[rev] = null;
+    }
+    const log = await this.porcelain().log<{ oid: string; message: string }>({
+      ...options,
+      format: { oid: '%H', message: '%B' },
+      splitter: '\x1e',
+    });
+    return log.all.map((entry) => ({ oid: entry.oid.trim(), message: entry.message }));
+  }
+
+  private porcelain(): SimpleGit {
+    this.simple ??= porcelainGit(this.cwd, this.env);
+    return this.simple;
   }
 
   async hasRemote(name: string): Promise<boolean> {

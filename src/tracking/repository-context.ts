@@ -2,6 +2,7 @@
 import { loadConfigFor } from '../config/find-config.js';
 import type { GhmlConfig } from '../config/config-types.js';
 import { createGit, type Git } from '../git/git.js';
+import type { DataWarning } from './store/segment-files.js';
 import { openTrackingStore, type TrackingStore } from './store/tracking-store.js';
 
 export interface OpenRepository {
@@ -11,11 +12,33 @@ export interface OpenRepository {
   store: TrackingStore;
 }
 
-export async function openRepository(cwd: string): Promise<OpenRepository> {
+export interface OpenRepositoryOptions {
+  /** Told once about each bad record a read skipped (the same message is not repeated). */
+  warn?: DataWarning;
+}
+
+export async function openRepository(
+  cwd: string,
+  options: OpenRepositoryOptions = {},
+): Promise<OpenRepository> {
   const git = await createGit(cwd);
   const root = await git.topLevel();
   const config = await loadConfigFor(cwd, root);
-  return { git, root, config, store: openTrackingStore(git, config.tracking) };
+  const said = new Set<string>();
+  const warn = options.warn;
+  const store = openTrackingStore(git, {
+    ...config.tracking,
+    ...(warn
+      ? {
+          warn: (message: string) => {
+            if (said.has(message)) return;
+            said.add(message);
+            warn(message);
+          },
+        }
+      : {}),
+  });
+  return { git, root, config, store };
 }
 
 /**

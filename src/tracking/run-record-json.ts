@@ -16,6 +16,7 @@ import {
   type RunRecord,
   type RunEvent,
   type RunStatus,
+  type TrackingFormat,
 } from './run-record.js';
 import { isCommitSha, isExperimentName, isRunId } from './store/run-path.js';
 import { InvalidRunDataError, NewerFormatError } from './tracking-errors.js';
@@ -191,17 +192,21 @@ function parseJson(text: string, where: string): unknown {
   }
 }
 
-/** Throws NewerFormatError when `format` is newer than this ghml understands. */
-export function checkFormat(format: unknown, where: string): void {
+/**
+ * Returns the format `format` names; throws NewerFormatError when it is newer than this ghml
+ * understands and InvalidRunDataError when it is not a format at all.
+ */
+export function checkFormat(format: unknown, where: string): TrackingFormat {
   if (typeof format === 'number' && Number.isInteger(format) && format > TRACKING_FORMAT) {
     throw new NewerFormatError(where, format);
   }
-  if (format !== TRACKING_FORMAT) {
+  if (format !== 1 && format !== 2) {
     throw new InvalidRunDataError(
       where,
-      `'format' must be ${TRACKING_FORMAT}, got ${JSON.stringify(format)}`,
+      `'format' must be 1 or ${TRACKING_FORMAT}, got ${JSON.stringify(format)}`,
     );
   }
+  return format;
 }
 
 function parseGithub(f: Fields): RunGithubContext {
@@ -249,13 +254,13 @@ function parseSummary(f: Fields): MetricSummary {
 export function parseRunRecord(text: string, where: string): RunRecord {
   const json = parseJson(text, where);
   const f = Fields.of(where, '', json);
-  checkFormat((json as Record<string, unknown>)['format'], where);
+  const format = checkFormat((json as Record<string, unknown>)['format'], where);
   const source = f.object('source');
   const metrics: Record<string, MetricSummary> = {};
   for (const [key] of f.entries('metrics'))
     metrics[key] = parseSummary(f.object('metrics').object(key));
   return {
-    format: TRACKING_FORMAT,
+    format,
     id: f.string('id', isRunId, 'a ULID'),
     experiment: f.string('experiment', isExperimentName, 'a valid experiment name'),
     name: f.nullableString('name'),

@@ -1,5 +1,6 @@
 /**
- * The run record: what `run.json` on the tracking branch holds (format 1, see DESIGN.md).
+ * The run record: what `run.json` on the tracking branch holds (format 1, see DESIGN.md, and
+ * format 2, docs/storage-format.md, which keeps the same record).
  * Vocabulary follows MLflow: params are immutable strings, metrics are append-only series,
  * status is RUNNING | FINISHED | FAILED | KILLED.
  *
@@ -8,7 +9,11 @@
  * "NaN", "Infinity" and "-Infinity". `encodeNumber` / `decodeNumber` convert.
  */
 
-export const TRACKING_FORMAT = 1;
+/** The tracking-branch format this ghml writes (docs/storage-format.md). */
+export const TRACKING_FORMAT = 2;
+
+/** Formats this ghml reads: 1 (DESIGN.md) and 2 (docs/storage-format.md). */
+export type TrackingFormat = 1 | 2;
 
 export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
 export const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'FINISHED', 'FAILED', 'KILLED'];
@@ -83,7 +88,8 @@ export interface RunEvent {
 }
 
 export interface RunRecord {
-  format: typeof TRACKING_FORMAT;
+  /** The format of the branch the record was read from or will be written to. */
+  format: TrackingFormat;
   /** ULID: time-sortable and unique across parallel jobs. */
   id: string;
   experiment: string;

@@ -1,17 +1,21 @@
 /**
- * Records a finished run: writes it to the tracking branch, pushes it when asked (a failed
- * push never throws: the run stays on the local branch for `ghml push`), then drops the
- * run's open folder.
+ * Records a finished run: files too large for the branch move into the local
+ * content-addressed cache (`<git dir>/ghml/objects`, where `ghml push` and the artifact store
+ * take them from), the run is written to the tracking branch, pushed when asked (a failed push
+ * never throws: the run stays queued locally for `ghml push`), and the run's open folder is
+ * removed. Once the run is written nothing can fail it: a file that cannot be kept and a
+ * folder that cannot be removed are warnings.
  */
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { localCacheRoot, LocalContentStore } from '../artifacts/local-content-store.js';
 import type { GhmlConfig } from '../config/config-types.js';
-import { GhmlError } from '../errors/ghml-error.js';
 import type { Git } from '../git/git.js';
 import type { IngestedRun } from './ingest/ingest-run.js';
-import type { IngestWarning } from './ingest/ingest-warnings.js';
-import type { RunRecord } from './run-record.js';
-import { openTrackingStore, type PushResult, type TrackingStore } from './store/tracking-store.js';
+import { formatWarning, type IngestWarning } from './ingest/ingest-warnings.js';
+import { pushAfterWrite } from './push-after-write.js';
+import type { ArtifactEntry, RunRecord } from './run-record.js';
+import { openTrackingStore, type PushResult } from './store/tracking-store.js';
 
 export interface RunSessionResult {
   record: RunRecord;
@@ -24,49 +28,38 @@ export interface RunSessionResult {
   pushProblem: string | null;
 }
 
-/** Writes the run and, when asked and a remote exists, pushes it. Never throws for a push. */
-async function storeRun(
-  store: TrackingStore,
+/** Moves not-inline artifacts from the open folder into the local cache; fixes their URIs. */
+async function keepLargeFiles(
   git: Git,
-  config: GhmlConfig,
-  ingested: IngestedRun,
-  push: boolean,
-  log: (message: string) => void,
-): Promise<{ pushed: PushResult | null; pushProblem: string | null }> {
-  const remote = config.tracking.remote;
-  const canPush = push && (await git.hasRemote(remote));
-  if (canPush) {
-    // Start from the remote tip so the push is usually a fast-forward.
+  record: RunRecord,
+  warnings: IngestWarning[],
+): Promise<RunRecord> {
+  if (record.artifacts.every((a) => a.stored || a.uri === undefined)) return record;
+  const cache = new LocalContentStore(localCacheRoot(await git.gitDir()));
+  const artifacts: ArtifactEntry[] = [];
+  for (const artifact of record.artifacts) {
+    if (artifact.stored || artifact.uri === undefined || !artifact.uri.startsWith('file://')) {
+      artifacts.push(artifact);
+      continue;
+    }
     try {
-      await store.fetch();
+      await cache.adopt(new URL(artifact.uri).pathname, artifact.sha256, artifact.size);
+      artifacts.push({ ...artifact, uri: pathToFileURL(cache.pathOf(artifact.sha256)).href });
     } catch (error) {
-      log(
-        `ghml: could not fetch ${config.tracking.branch} from ${remote}: ${(error as Error).message}`,
-      );
+      const kept: ArtifactEntry = { ...artifact };
+      delete kept.uri;
+      artifacts.push(kept);
+      warnings.push({
+        source: artifact.path,
+        message: `not kept: ${(error as Error).message} (it changed or vanished after it was recorded; its digest stays in run.json)`,
+      });
     }
   }
-  await store.writeRun({
-    record: ingested.record,
-    metricsJsonl: ingested.metricsJsonl,
-    artifacts: ingested.artifactFiles,
-  });
-  if (!push)
-    return { pushed: null, pushProblem: 'not pushed (--no-push): run `ghml push` to send it' };
-  if (!canPush)
-    return {
-      pushed: null,
-      pushProblem: `no remote '${remote}': the run is kept on the local ${config.tracking.branch} branch`,
-    };
-  try {
-    return { pushed: await store.push(), pushProblem: null };
-  } catch (error) {
-    const hint = error instanceof GhmlError && error.hint ? ` (${error.hint})` : '';
-    return { pushed: null, pushProblem: `${(error as Error).message}${hint}` };
-  }
+  return { ...record, artifacts };
 }
 
-export /** Writes the run, pushes it when asked (never throws for a push), then drops its open folder. */
-async function recordRun(
+/** Writes the run, pushes it when asked (never throws for a push), then drops its open folder. */
+export async function recordRun(
   git: Git,
   config: GhmlConfig,
   folder: string,
@@ -74,30 +67,39 @@ async function recordRun(
   options: { push: boolean; log: (message: string) => void; exitStatus: number },
 ): Promise<RunSessionResult> {
   const store = openTrackingStore(git, config.tracking);
-  const { pushed, pushProblem } = await storeRun(
-    store,
-    git,
-    config,
-    ingested,
-    options.push,
-    options.log,
-  );
-  await discardOpenRun(folder, ingested);
-  return {
-    record: ingested.record,
-    exitStatus: options.exitStatus,
-    warnings: ingested.warnings,
-    pushed,
-    pushProblem,
-  };
-}
-
-/** Removes an open run's folder once recorded, keeping artifacts too large for the branch. */
-async function discardOpenRun(folder: string, ingested: IngestedRun): Promise<void> {
-  if (ingested.record.artifacts.some((artifact) => !artifact.stored)) {
-    await rm(join(folder, 'events.jsonl'), { force: true });
-    await rm(join(folder, 'session.json'), { force: true });
-    return;
+  const late: IngestWarning[] = [];
+  const record = await keepLargeFiles(git, ingested.record, late);
+  for (const warning of late) options.log(`ghml: warning: ${formatWarning(warning)}`);
+  const warnings = [...ingested.warnings, ...late];
+  const canPush = options.push && (await git.hasRemote(config.tracking.remote));
+  if (canPush) {
+    // Start from the remote tip so the push is usually a fast-forward.
+    try {
+      await store.fetch();
+    } catch (error) {
+      options.log(
+        `ghml: could not fetch ${config.tracking.branch} from ${config.tracking.remote}: ${(error as Error).message}`,
+      );
+    }
   }
-  await rm(folder, { recursive: true, force: true });
+  await store.writeRun({
+    record,
+    metricsJsonl: ingested.metricsJsonl,
+    artifacts: ingested.artifactFiles,
+  });
+  const outcome = await pushAfterWrite(git, store, config, options.push);
+  try {
+    await rm(folder, { recursive: true, force: true, maxRetries: 3 });
+  } catch (error) {
+    options.log(
+      `ghml: warning: run ${record.id} is recorded, but its open folder ${folder} could not be removed: ${(error as Error).message}`,
+    );
+  }
+  return {
+    record,
+    exitStatus: options.exitStatus,
+    warnings,
+    pushed: outcome.pushed,
+    pushProblem: outcome.problem,
+  };
 }

@@ -4,6 +4,7 @@
  * The open run's local state is described in open-run.ts.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ulid } from 'ulid';
 import { loadConfigFor } from '../config/find-config.js';
@@ -15,7 +16,14 @@ import { formatWarning } from './ingest/ingest-warnings.js';
 import { readParamsFile } from './ingest/params-file.js';
 import { RunBuilder } from './ingest/run-builder.js';
 import { StdoutMetricsParser } from './ingest/stdout-metrics.js';
-import { ingestOpenRun, openRunFolder, type OpenRunSession } from './open-run.js';
+import {
+  ingestOpenRun,
+  openRunFolder,
+  recordStaleOpenRuns,
+  type OpenRunSession,
+} from './open-run.js';
+import { openTrackingStore } from './store/tracking-store.js';
+import type { GhmlConfig } from '../config/config-types.js';
 import { validateExperimentName, validateKey, validateParamValue } from './run-limits.js';
 import type { RunGithubContext, RunSource, RunStatus } from './run-record.js';
 import { recordRun, type RunSessionResult } from './run-recorder.js';
@@ -77,6 +85,28 @@ function statusOf(outcome: CommandOutcome): RunStatus {
   return outcome.exitCode === 0 ? 'FINISHED' : 'FAILED';
 }
 
+/**
+ * Before training: fetch the branch (so a branch migrated or started elsewhere is known), refuse
+ * a format this ghml cannot write, and record runs left open by dead ghml processes.
+ */
+async function prepareTrackingBranch(
+  git: Git,
+  config: GhmlConfig,
+  push: boolean,
+  log: (message: string) => void,
+): Promise<void> {
+  const store = openTrackingStore(git, config.tracking);
+  if (push && (await git.hasRemote(config.tracking.remote))) {
+    try {
+      await store.fetch();
+    } catch (error) {
+      log(`ghml: could not fetch ${config.tracking.branch}: ${(error as Error).message}`);
+    }
+  }
+  await store.checkWritable();
+  await recordStaleOpenRuns(git, { push, log });
+}
+
 /** Runs the command and records the run. */
 export async function runAndRecord(
   settings: RunSessionSettings,
@@ -99,6 +129,8 @@ export async function runAndRecord(
   const metricsFiles = [...(settings.metricsFiles ?? config.sources.metricsFiles)];
   for (const file of paramsFiles) await readParamsFile(join(context.cwd, file), file);
   const tags = settings.tags ?? {};
+  // A branch this ghml cannot write fails before anything runs, so no run is lost to it.
+  await prepareTrackingBranch(git, config, settings.push, context.log);
 
   const builder = new RunBuilder();
   for (const [key, value] of Object.entries(params)) builder.addParam(key, value);
@@ -116,6 +148,8 @@ export async function runAndRecord(
     tags,
     paramsFiles,
     metricsFiles,
+    pid: process.pid,
+    host: hostname(),
   };
   const folder = openRunFolder(await git.gitDir(), session.id);
   await mkdir(join(folder, 'artifacts'), { recursive: true });

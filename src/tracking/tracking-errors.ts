@@ -13,7 +13,7 @@ export class NewerFormatError extends GhmlError {
   }
 }
 
-/** A run.json, metrics.jsonl or event file does not have the format 1 shape. */
+/** A run.json, metrics.jsonl, event or segment file does not have the shape its format gives. */
 export class InvalidRunDataError extends GhmlError {
   readonly where: string;
   constructor(where: string, problem: string) {
@@ -41,8 +41,9 @@ export class InvalidNameError extends UsageError {
 /** The run is already on the tracking branch: run ids are written once. */
 export class RunExistsError extends GhmlError {
   readonly runId: string;
-  constructor(runId: string, path: string) {
-    super(`run '${runId}' is already recorded at '${path}'`, {
+  /** Where it is: a path on the branch, or a few words ('segment 000004 (…)', 'the inbox'). */
+  constructor(runId: string, where: string) {
+    super(`run '${runId}' is already recorded in ${where}`, {
       hint: 'each run is written once; start a new run (a new GHML_RUN_ID) instead of rewriting it',
     });
     this.name = 'RunExistsError';
@@ -55,7 +56,7 @@ export class RunNotFoundError extends UsageError {
   readonly query: string;
   constructor(query: string, branch: string) {
     super(`no run '${query}' on the tracking branch '${branch}'`, {
-      hint: 'run `ghml runs list` to see the recorded runs; `ghml fetch` gets runs recorded elsewhere',
+      hint: 'run `ghml runs list` to see the recorded runs (it fetches runs recorded elsewhere first)',
     });
     this.name = 'RunNotFoundError';
     this.query = query;
@@ -112,7 +113,7 @@ export class PushTimeoutError extends GhmlError {
     super(
       `pushing '${branch}' to '${remote}' did not succeed within ${Math.round(budgetMs / 1000)} s (${attempts} attempts)`,
       {
-        hint: `the run is kept locally on ${branch}; run \`ghml push\` again, or raise tracking.pushTimeoutMs in ghml.yml`,
+        hint: `the run is kept locally on ${branch}; run \`ghml push\` again, or raise tracking.push_timeout in ghml.yml`,
       },
     );
     this.name = 'PushTimeoutError';
@@ -127,5 +128,75 @@ export class ArtifactNotFoundError extends UsageError {
       hint: 'run `ghml runs show <id>` to list its artifacts; files over the size limit are kept only by URI',
     });
     this.name = 'ArtifactNotFoundError';
+  }
+}
+
+/** A format-2 writer met a branch of an older format. */
+export class FormatMigrationNeededError extends UsageError {
+  readonly branch: string;
+  readonly format: number;
+  constructor(branch: string, format: number) {
+    super(
+      `the tracking branch '${branch}' uses format ${format}; this ghml writes format 2 only (reading format ${format} still works)`,
+      {
+        hint: 'run `ghml migrate` once: it converts the branch in one atomic push, and writers started meanwhile retry on the new format',
+      },
+    );
+    this.name = 'FormatMigrationNeededError';
+    this.branch = branch;
+    this.format = format;
+  }
+}
+
+/** One entry (a run or an event) the remote refused; the others were pushed. */
+export interface RefusedEntry {
+  /** The run id, or the event id for an event. */
+  id: string;
+  kind: 'run' | 'event';
+  reason: string;
+}
+
+/** The remote refused some entries for a reason retrying cannot fix. */
+export class EntriesRefusedError extends GhmlError {
+  readonly refused: RefusedEntry[];
+  readonly pushed: number;
+  constructor(remote: string, branch: string, refused: RefusedEntry[], pushed: number) {
+    const first = refused[0];
+    const list = refused.map((r) => `${r.kind} ${r.id}: ${r.reason}`).join('; ');
+    super(
+      `'${remote}' refused ${refused.length} of the ${refused.length + pushed} entries pushed to '${branch}': ${list}`,
+      {
+        hint: `the refused entries stay queued locally; fix the cause and run \`ghml push\`, or drop one with \`ghml push --drop ${first?.id ?? '<id>'}\` (its files are saved to .git/ghml/dropped/)`,
+      },
+    );
+    this.name = 'EntriesRefusedError';
+    this.refused = refused;
+    this.pushed = pushed;
+  }
+}
+
+/** A run record over the size the branch accepts (docs/storage-format.md, "Limits"). */
+export class RunTooLargeError extends GhmlError {
+  constructor(runId: string, bytes: number, max: number) {
+    super(
+      `run ${runId}'s record (run.json) would be ${Math.ceil(bytes / 1048576)} MiB, over the ${Math.round(max / 1048576)} MiB a tracking branch file may hold`,
+      {
+        hint: 'log fewer or shorter params and tags, or keep bulky text as an artifact (ghml log artifact)',
+      },
+    );
+    this.name = 'RunTooLargeError';
+  }
+}
+
+/** `ghml push --drop` of something that is not waiting in the local queue. */
+export class NotQueuedError extends UsageError {
+  constructor(id: string, branch: string) {
+    super(
+      `'${id}' is not waiting in the local queue of '${branch}': only runs not pushed yet can be dropped`,
+      {
+        hint: '`ghml push --json` lists what waits to be pushed; a run already pushed can be hidden with `ghml runs delete <id>`',
+      },
+    );
+    this.name = 'NotQueuedError';
   }
 }

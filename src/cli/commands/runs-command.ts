@@ -8,11 +8,14 @@ import { compileRunFilter, parseRunFilter } from '../../tracking/query/run-filte
 import { parseOrderBy, sortRuns } from '../../tracking/query/run-order.js';
 import { parseColumns } from '../../tracking/query/run-columns.js';
 import type { RunRecord } from '../../tracking/run-record.js';
+import type { StoredRun } from '../../tracking/store/tracking-store.js';
 import { UsageError } from '../../errors/ghml-error.js';
 import { versionsFromRunEvents } from '../../registry/registry-provenance.js';
 import { openRepository, refreshRuns, type OpenRepository } from '../open-repository.js';
 import { formatDuration, formatTime, renderRunTable, runListJson } from './runs-list-table.js';
 import type { CommandContext } from '../program.js';
+import { registerRunsGetCommand } from './runs-get-command.js';
+import { registerRunsLifecycleCommands } from './runs-lifecycle-command.js';
 
 interface ListOptions {
   experiment?: string;
@@ -23,7 +26,10 @@ interface ListOptions {
   columns: string[];
   json?: boolean;
   fetch: boolean;
+  view: string;
 }
+
+const VIEWS = ['active', 'deleted', 'all'] as const;
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -32,7 +38,11 @@ function collect(value: string, previous: string[]): string[] {
 async function listRuns(repo: OpenRepository, options: ListOptions): Promise<RunRecord[]> {
   const filter = options.filter ? compileRunFilter(parseRunFilter(options.filter)) : undefined;
   const order = parseOrderBy(options.orderBy);
-  let runs: RunRecord[];
+  if (!(VIEWS as readonly string[]).includes(options.view)) {
+    throw new UsageError(`--view expects active, deleted or all, got '${options.view}'`);
+  }
+  const experiment = options.experiment ? { experiment: options.experiment } : {};
+  let stored: StoredRun[];
   if (options.commit) {
     const commit = await repo.git.tryRevParse(`${options.commit}^{commit}`);
     if (!commit) {
@@ -40,14 +50,20 @@ async function listRuns(repo: OpenRepository, options: ListOptions): Promise<Run
         hint: 'pass a sha, branch or tag that exists in this clone',
       });
     }
-    const located = await repo.store.runsAtCommit(commit, options.experiment);
-    runs = (await repo.store.readRuns(located)).map((run) => run.record);
+    stored =
+      options.view === 'active'
+        ? await repo.store.readRuns(await repo.store.runsAtCommit(commit, options.experiment))
+        : (await repo.store.listRuns({ ...experiment, includeDeleted: true })).filter(
+            (run) => run.commit === commit,
+          );
   } else {
-    const stored = await repo.store.listRuns(
-      options.experiment ? { experiment: options.experiment } : {},
-    );
-    runs = stored.map((run) => run.record);
+    stored = await repo.store.listRuns({
+      ...experiment,
+      includeDeleted: options.view !== 'active',
+    });
   }
+  if (options.view === 'deleted') stored = stored.filter((run) => run.deleted === true);
+  let runs = stored.map((run) => run.record);
   if (filter) runs = runs.filter(filter);
   const max = Number(options.maxResults);
   if (!Number.isInteger(max) || max <= 0) {
@@ -146,6 +162,7 @@ export function registerRunsCommand(program: Command, context: CommandContext): 
       [],
     )
     .option('--json', 'print a JSON array (the shape in the README)')
+    .option('--view <which>', 'active, deleted or all runs (as MLflow run_view_type)', 'active')
     .option('--no-fetch', 'do not fetch the tracking branch first')
     .action(async (options: ListOptions) => {
       const fields = options.columns.length > 0 ? parseColumns(options.columns) : undefined;
@@ -183,4 +200,7 @@ export function registerRunsCommand(program: Command, context: CommandContext): 
         context.io.out(renderRunDetails(run.record, versions));
       }
     });
+
+  registerRunsLifecycleCommands(runs, context);
+  registerRunsGetCommand(runs, context);
 }

@@ -1,44 +1,49 @@
 /**
- * Reads the tracking branch without checking it out: trees are walked and blobs read through
- * one `cat-file --batch` process per operation, so listing 100,000 runs costs two processes.
- * Works on a depth-1, blobless fetch of the branch tip: trees are there, and the blobs a read
- * needs are fetched (in one batch for listings, lazily by git for single reads).
- * Which ref is read is decided by `preferredTip` (see tracking-refs.ts).
- * Listings serve records from the local run summary cache (run-summary-cache.ts) and read
- * only the runs it does not hold yet.
+ * Reads the tracking branch without checking it out, in either format: the sealed segments'
+ * summaries (format 2), the open bucket's run folders, the open events, and the mirrored inbox
+ * entries not on the branch yet, merged by run id. Works on a depth-1, blobless fetch of the
+ * branch tip: the blobs a read needs are fetched in one request, sealed runs' files lazily
+ * through their tree oids. Which ref is read is decided by `preferredTip` (tracking-refs.ts).
+ *
+ * One bad record never fails a read: it is skipped, and `warn` says which file held it.
  */
 import type { Git } from '../../git/git.js';
 import type { ObjectReader } from '../../git/object-reader.js';
 import { splitTreePath } from '../../git/tree-edit.js';
-import type { TreeEntry } from '../../git/tree-entry.js';
-import { MARKER_PATH, checkMarker } from './branch-format.js';
-import { prefetchMissingBlobs } from './branch-prefetch.js';
-import { prefetchRunRecords } from './run-cache-prefetch.js';
-import {
-  openRunSummaryCache,
-  runCacheDir,
-  type CachedRun,
-  type LoadedRunCache,
-  type RunCacheSaveResult,
-  type RunFolder,
-  type RunSummaryCache,
-} from './run-summary-cache.js';
+import { applyRunEvents } from '../run-lifecycle.js';
 import type { MetricPoint, RunEvent, RunRecord } from '../run-record.js';
-import { parseMetricLines, parseRunEvent, parseRunRecord } from '../run-record-json.js';
-import {
-  RUNS_DIR,
-  isCommitSha,
-  assertCommitSha,
-  assertExperimentName,
-  isExperimentName,
-  isRunId,
-} from './run-path.js';
+import { parseMetricLines } from '../run-record-json.js';
 import {
   AmbiguousRunError,
   ArtifactNotFoundError,
   InvalidRunDataError,
   RunNotFoundError,
 } from '../tracking-errors.js';
+import { listInboxEntries, readInboxEntries, type InboxEntry } from './inbox-entries.js';
+import {
+  openRunsAt,
+  readFolderEvents,
+  readOpenEvents,
+  readRunRecords,
+  runFolderPath,
+  walkRunFolders,
+  type RunLocation,
+} from './open-bucket.js';
+import {
+  assertCommitSha,
+  assertExperimentName,
+  isExperimentName,
+  parseMetricsChunkName,
+  parseRunPath,
+} from './run-path.js';
+import {
+  loadSegmentEvents,
+  loadSegmentRuns,
+  segmentsWithCommits,
+  type DataWarning,
+} from './segment-files.js';
+import type { SealedEvent } from './summary-codec.js';
+import { readTipLayout, segmentsForIdPrefix, type TipLayout } from './tip-layout.js';
 import {
   preferredTip,
   readRefState,
@@ -46,19 +51,9 @@ import {
   type TrackingRefs,
 } from './tracking-refs.js';
 
-/** Where a run is on the branch. */
-export interface RunLocation {
-  id: string;
-  experiment: string;
-  /** Full sha of the commit the run trained on. */
-  commit: string;
-  /** The run folder's path on the branch. */
-  path: string;
-  /** Oid of the run folder's tree (reads of its files go through it). */
-  tree: string;
-}
+export type { RunLocation } from './open-bucket.js';
 
-/** A run with its record. */
+/** A run with its record (as its events leave it: current name and tags). */
 export interface StoredRun extends RunLocation {
   record: RunRecord;
   /**
@@ -68,7 +63,7 @@ export interface StoredRun extends RunLocation {
   deleted?: boolean;
 }
 
-/** An event file of a run, with the event id from its file name. */
+/** An event of a run, with the event id (a ULID). */
 export interface StoredRunEvent {
   id: string;
   event: RunEvent;
@@ -82,67 +77,31 @@ export interface ListRunsOptions {
 }
 
 export interface BranchReaderOptions {
-  /**
-   * The run summary cache listings use. Default: the one under `<git dir>/ghml/cache/`;
-   * null: no cache (every listing reads every run.json).
-   */
-  cache?: RunSummaryCache | null;
+  /** Told about each bad record a read skipped. Default: nothing is said. */
+  warn?: DataWarning;
 }
 
-/** What the last listing did with the cache: for tests and benchmarks. */
-export interface ListingStats {
-  runs: number;
-  /** Records served from the cache. */
-  hits: number;
-  /** Records read from the branch. */
-  misses: number;
-  /** Experiments whose folders were found with `ls-tree` (not from the cached list). */
-  walked: string[];
-  /** What was written back, per experiment. */
-  saved: Record<string, RunCacheSaveResult>;
+/** What one read sees: the tip (if any) and the inbox entries not on it. */
+interface View {
+  layout: TipLayout | undefined;
+  inbox: InboxEntry[];
 }
-
-/** An experiment's folder under runs/. */
-interface ExperimentTree {
-  name: string;
-  oid: string;
-}
-
-/** The runs of one experiment, and whether they were found by walking its tree. */
-interface ExperimentFolders {
-  experiment: string;
-  tree: string;
-  locations: RunLocation[];
-  walked: boolean;
-}
-
-/** A cache that holds nothing and keeps nothing: listings then read every run.json. */
-const NO_CACHE: RunSummaryCache = {
-  tryLoad: () => Promise.resolve({ runs: new Map(), entries: 0, bad: 0 }),
-  trySave: () => Promise.resolve('unchanged'),
-  tryLoadFolders: () => Promise.resolve(undefined),
-  trySaveFolders: () => Promise.resolve(false),
-};
-
-/** Up to this many experiments to walk get one `ls-tree` each, more share one of runs/. */
-const WALK_SEPARATELY = 2;
-
-/** From this many runs on, records are read through two processes at once. */
-const PARALLEL_THRESHOLD = 2000;
 
 const RUN_ID_PREFIX = /^[0-9A-HJKMNP-TV-Z]{1,26}$/;
 
 export class BranchReader {
-  private cache: Promise<RunSummaryCache | null> | undefined;
-  /** What the last `listRuns` did with the cache. */
-  lastListing: ListingStats | undefined;
+  private readonly warn: DataWarning;
+  /** Records already read, by run folder tree oid (trees are content-addressed). */
+  private readonly records = new Map<string, RunRecord>();
+  /** Layouts already read, by ref and commit. */
+  private readonly layouts = new Map<string, TipLayout>();
 
   constructor(
     private readonly git: Git,
     private readonly refs: TrackingRefs,
     options: BranchReaderOptions = {},
   ) {
-    if (options.cache !== undefined) this.cache = Promise.resolve(options.cache);
+    this.warn = options.warn ?? (() => undefined);
   }
 
   /** The tip reads come from, or undefined when there is no tracking branch at all. */
@@ -150,207 +109,250 @@ export class BranchReader {
     return preferredTip(this.git, this.refs, await readRefState(this.git, this.refs));
   }
 
-  /** Runs recorded for `commit` (optionally of one experiment), sorted by id. No blob is read. */
+  /** The layout of the tip, or undefined when there is no branch. */
+  async layout(): Promise<TipLayout | undefined> {
+    return this.withReader((reader) => this.readLayout(reader));
+  }
+
+  /** The mirrored inbox entries (delivered, not folded yet). */
+  async inbox(): Promise<InboxEntry[]> {
+    return this.withReader((reader) => listInboxEntries(this.git, reader, this.refs, this.warn));
+  }
+
+  /**
+   * Every run (optionally of one experiment), sorted by id (= start time), as its events
+   * leave it. Deleted runs are left out unless `includeDeleted`.
+   */
+  async listRuns(options: ListRunsOptions = {}): Promise<StoredRun[]> {
+    const { experiment } = options;
+    if (experiment !== undefined) assertExperimentName(experiment);
+    return this.withView(async (reader, view) => {
+      const found = new Map<string, StoredRun>();
+      const add = (location: RunLocation, record: RunRecord): void => {
+        if (experiment !== undefined && record.experiment !== experiment) return;
+        if (!found.has(record.id)) found.set(record.id, { ...location, record });
+      };
+      const { layout } = view;
+      if (layout) {
+        for (const { tree, record } of await loadSegmentRuns(
+          this.git,
+          reader,
+          layout.segments,
+          this.warn,
+        )) {
+          add(sealedLocation(tree, record), record);
+        }
+        const open = await walkRunFolders(this.git, layout.runsTree, experiment);
+        for (const { location, record } of await this.readRecords(reader, open, layout)) {
+          add(location, record);
+        }
+      }
+      for (const { location, record } of await this.inboxRuns(reader, view.inbox)) {
+        add(location, record);
+      }
+      const runs = [...found.values()];
+      const effective = await this.applyEvents(reader, view, runs);
+      return sortById(options.includeDeleted ? effective : effective.filter((r) => !r.deleted));
+    });
+  }
+
+  /** Locations of every run (optionally of one experiment), deleted ones included. */
+  async locateRuns(options: ListRunsOptions = {}): Promise<RunLocation[]> {
+    const runs = await this.listRuns({ ...options, includeDeleted: true });
+    return runs.map(({ id, experiment, commit, path, tree }) => ({
+      id,
+      experiment,
+      commit,
+      path,
+      tree,
+    }));
+  }
+
+  /** Runs recorded for `commit` (optionally of one experiment), sorted by id; deleted ones left out. */
   async runsAtCommit(commit: string, experiment?: string): Promise<RunLocation[]> {
     assertCommitSha(commit);
     if (experiment !== undefined) assertExperimentName(experiment);
-    const sub = `${commit.slice(0, 2)}/${commit.slice(2)}`;
-    return this.withTip([], async (reader, root) => {
-      const experiments =
-        experiment !== undefined
-          ? [experiment]
-          : ((await reader.readTree(`${root}:${RUNS_DIR}`)) ?? [])
-              .filter((e) => e.type === 'tree' && isExperimentName(e.name))
-              .map((e) => e.name);
-      const lists = await Promise.all(
-        experiments.map(async (exp) => {
-          const dir = `${RUNS_DIR}/${exp}/${sub}`;
-          const entries = (await reader.readTree(`${root}:${dir}`)) ?? [];
-          return runEntries(entries).map((e) => location(exp, commit, dir, e));
-        }),
+    const runs = await this.withView(async (reader, view) => {
+      const found = new Map<string, StoredRun>();
+      const add = (location: RunLocation, record: RunRecord): void => {
+        if (record.source.commit !== commit) return;
+        if (experiment !== undefined && record.experiment !== experiment) return;
+        if (!found.has(record.id)) found.set(record.id, { ...location, record });
+      };
+      const { layout } = view;
+      if (layout) {
+        const segments = await segmentsWithCommits(this.git, reader, layout.segments, [commit]);
+        for (const { tree, record } of await loadSegmentRuns(
+          this.git,
+          reader,
+          segments,
+          this.warn,
+        )) {
+          add(sealedLocation(tree, record), record);
+        }
+        const experiments =
+          experiment !== undefined ? [experiment] : await this.openExperiments(reader, layout);
+        const open = (
+          await Promise.all(experiments.map((e) => openRunsAt(reader, layout.runsTree, e, commit)))
+        ).flat();
+        for (const { location, record } of await this.readRecords(reader, open, layout)) {
+          add(location, record);
+        }
+      }
+      const atCommit = view.inbox.filter(
+        (e) => e.kind === 'run' && e.path.includes(`/${commit.slice(2)}/`),
       );
-      return sortById(lists.flat());
+      for (const { location, record } of await this.inboxRuns(reader, atCommit))
+        add(location, record);
+      return this.applyEvents(reader, view, [...found.values()]);
+    });
+    return sortById(runs.filter((r) => !r.deleted)).map(
+      ({ id, experiment: e, commit: c, path, tree }) => ({
+        id,
+        experiment: e,
+        commit: c,
+        path,
+        tree,
+      }),
+    );
+  }
+
+  /**
+   * Which of `commits` have at least one run (optionally of one experiment), without reading
+   * any record of the open bucket: one batched tree lookup there, each segment's commits.txt,
+   * and the inbox. A deleted run still counts (the caller reads the runs and skips those).
+   */
+  async commitsWithRuns(commits: readonly string[], experiment?: string): Promise<Set<string>> {
+    for (const commit of commits) assertCommitSha(commit);
+    if (experiment !== undefined) assertExperimentName(experiment);
+    const found = new Set<string>();
+    if (commits.length === 0) return found;
+    return this.withView(async (reader, view) => {
+      const { layout } = view;
+      if (layout) {
+        const experiments =
+          experiment !== undefined ? [experiment] : await this.openExperiments(reader, layout);
+        const runsTree = layout.runsTree;
+        if (runsTree !== undefined && experiments.length > 0) {
+          const checks = await Promise.all(
+            experiments.flatMap((e) =>
+              commits.map(async (commit) => ({
+                commit,
+                object: await reader.readObject(
+                  `${runsTree}:${e}/${commit.slice(0, 2)}/${commit.slice(2)}`,
+                ),
+              })),
+            ),
+          );
+          for (const { commit, object } of checks) if (object?.type === 'tree') found.add(commit);
+        }
+        const rest = commits.filter((c) => !found.has(c));
+        const segments = await segmentsWithCommits(this.git, reader, layout.segments, rest);
+        if (segments.length > 0) {
+          const wanted = new Set(rest);
+          for (const { record } of await loadSegmentRuns(this.git, reader, segments, this.warn)) {
+            if (
+              wanted.has(record.source.commit) &&
+              (experiment === undefined || record.experiment === experiment)
+            )
+              found.add(record.source.commit);
+          }
+        }
+      }
+      for (const entry of view.inbox) {
+        const run = entry.kind === 'run' ? parseRunPath(entry.path) : undefined;
+        if (
+          run &&
+          commits.includes(run.commit) &&
+          (experiment === undefined || run.experiment === experiment)
+        )
+          found.add(run.commit);
+      }
+      return found;
     });
   }
 
-  /** Reads the records of runs found by `runsAtCommit` or `locateRuns`. */
+  /** Reads the records of located runs (as their events leave them). */
   async readRuns(locations: readonly RunLocation[]): Promise<StoredRun[]> {
     if (locations.length === 0) return [];
-    return this.withTip([], (reader) => this.readRecords(reader, locations));
-  }
-
-  /**
-   * Every run (optionally of one experiment) with its record, sorted by id (= start time).
-   * Per experiment: the run folders come from the cached folder list while the experiment's
-   * tree is unchanged (else from one `ls-tree`), records come from the cache, and only runs
-   * the cache lacks are read; those are then added to the cache.
-   */
-  async listRuns(options: ListRunsOptions = {}): Promise<StoredRun[]> {
-    if (options.experiment !== undefined) assertExperimentName(options.experiment);
-    const cache = (await this.summaryCache()) ?? NO_CACHE;
-    return this.withTip([], async (reader, root) => {
-      const trees = await this.experimentTrees(reader, root, options.experiment);
-      const folders = await this.runFolders(cache, root, trees);
-      // Records are decoded only after every ls-tree finished: decoding blocks the event
-      // loop, which would stall git on a full pipe.
-      const loaded = new Map<string, LoadedRunCache>();
-      for (const { name } of trees) loaded.set(name, await cache.tryLoad(name));
-      const locations = sortById(folders.flatMap((f) => f.locations));
-      const runs = new Array<StoredRun | undefined>(locations.length);
-      const missing: number[] = [];
-      for (let i = 0; i < locations.length; i++) {
-        const loc = locations[i] as RunLocation;
-        const record = loaded.get(loc.experiment)?.runs.get(loc.tree);
-        if (record !== undefined && matchesLocation(record, loc)) {
-          // The location is this call's own: completing it in place saves 100,000 copies.
-          const run = loc as StoredRun;
-          run.record = record;
-          runs[i] = run;
-        } else missing.push(i);
+    return this.withView(async (reader, view) => {
+      const missing = locations.filter((l) => !this.records.has(l.tree));
+      const read = await readRunRecords(this.git, reader, missing, this.warn);
+      for (const { location, record } of read) this.records.set(location.tree, record);
+      const runs: StoredRun[] = [];
+      for (const location of locations) {
+        const record = this.records.get(location.tree);
+        if (record === undefined) {
+          throw new InvalidRunDataError(`${location.path}/run.json`, 'the record cannot be read');
+        }
+        runs.push({ ...location, record });
       }
-      const misses = missing.map((i) => locations[i] as RunLocation);
-      if (misses.length > 0)
-        await this.prefetch(reader, root, options.experiment, misses, locations);
-      const read = await this.readRecords(reader, misses);
-      read.forEach((run, j) => {
-        runs[missing[j] as number] = run;
-      });
-      const stored = runs as StoredRun[];
-      const saved = await saveToCache(cache, loaded, stored, new Set(missing));
-      for (const f of folders) {
-        if (f.walked)
-          await cache.trySaveFolders(f.experiment, { tree: f.tree, folders: f.locations });
-      }
-      this.lastListing = {
-        runs: stored.length,
-        hits: stored.length - misses.length,
-        misses: misses.length,
-        walked: folders.filter((f) => f.walked).map((f) => f.experiment),
-        saved,
-      };
-      return stored;
+      return this.applyEvents(reader, view, runs);
     });
   }
 
-  /** The experiment trees a listing covers, with their oids. */
-  private async experimentTrees(
-    reader: ObjectReader,
-    root: string,
-    experiment: string | undefined,
-  ): Promise<ExperimentTree[]> {
-    if (experiment !== undefined) {
-      const object = await reader.readObject(`${root}:${RUNS_DIR}/${experiment}`);
-      return object?.type === 'tree' ? [{ name: experiment, oid: object.oid }] : [];
-    }
-    return ((await reader.readTree(`${root}:${RUNS_DIR}`)) ?? [])
-      .filter((e) => e.type === 'tree' && isExperimentName(e.name))
-      .map((e) => ({ name: e.name, oid: e.oid }));
-  }
-
-  /**
-   * The run folders of each experiment, in id order: from the cached list when the
-   * experiment's tree oid is the one it was made from, otherwise walked. Many experiments to
-   * walk share one `ls-tree` of runs/ rather than one process each.
-   */
-  private async runFolders(
-    cache: RunSummaryCache,
-    root: string,
-    trees: readonly ExperimentTree[],
-  ): Promise<ExperimentFolders[]> {
-    const lists = await Promise.all(trees.map((t) => cache.tryLoadFolders(t.name)));
-    const out: ExperimentFolders[] = [];
-    const stale: ExperimentTree[] = [];
-    trees.forEach((t, i) => {
-      const list = lists[i];
-      const locations = list?.tree === t.oid ? locationsOf(t.name, list.folders) : undefined;
-      if (locations) out.push({ experiment: t.name, tree: t.oid, locations, walked: false });
-      else stale.push(t);
-    });
-    if (stale.length > WALK_SEPARATELY) {
-      const wanted = new Set(stale.map((t) => t.name));
-      const byExperiment = new Map<string, RunLocation[]>(stale.map((t) => [t.name, []]));
-      for (const loc of await this.walk(root, undefined)) {
-        if (wanted.has(loc.experiment)) byExperiment.get(loc.experiment)?.push(loc);
-      }
-      for (const t of stale)
-        out.push({
-          experiment: t.name,
-          tree: t.oid,
-          locations: byExperiment.get(t.name) ?? [],
-          walked: true,
-        });
-    } else {
-      const walks = await Promise.all(stale.map((t) => this.walk(root, t.name)));
-      stale.forEach((t, i) =>
-        out.push({ experiment: t.name, tree: t.oid, locations: walks[i] ?? [], walked: true }),
-      );
-    }
-    return out;
-  }
-
-  /** Brings missing run.json blobs in at once in a partial clone (a no-op otherwise). */
-  private async prefetch(
-    reader: ObjectReader,
-    root: string,
-    experiment: string | undefined,
-    misses: readonly RunLocation[],
-    all: readonly RunLocation[],
-  ): Promise<void> {
-    if (misses.length * 2 <= all.length) {
-      await prefetchRunRecords(
-        this.git,
-        reader,
-        misses.map((m) => m.tree),
-      );
-      return;
-    }
-    const scope = experiment === undefined ? RUNS_DIR : `${RUNS_DIR}/${experiment}`;
-    const subtree = (await reader.readObject(`${root}:${scope}`))?.oid;
-    if (subtree !== undefined) {
-      await prefetchMissingBlobs(this.git, subtree, (path) => path.endsWith('/run.json'));
-    }
-  }
-
-  /** The cache given to the constructor, or the repository's own (opened once). */
-  private summaryCache(): Promise<RunSummaryCache | null> {
-    this.cache ??= this.git.gitDir().then(
-      (dir) => openRunSummaryCache(runCacheDir(dir)),
-      () => null,
-    );
-    return this.cache;
-  }
-
-  /** Locations of every run (optionally of one experiment), without reading any record. */
-  async locateRuns(options: ListRunsOptions = {}): Promise<RunLocation[]> {
-    if (options.experiment !== undefined) assertExperimentName(options.experiment);
-    return this.withTip([], (_reader, root) => this.walk(root, options.experiment));
-  }
-
-  /** The run whose id is `query` or starts with it (case-insensitive). */
+  /** The run whose id is `query` or starts with it (case-insensitive); deleted runs too. */
   async findRun(query: string): Promise<StoredRun> {
     const prefix = query.trim().toUpperCase();
     if (!RUN_ID_PREFIX.test(prefix)) throw new RunNotFoundError(query, this.refs.branch);
-    const found = await this.withTip(undefined, async (reader, root) => {
-      const matches = (await this.walk(root, undefined)).filter((r) => r.id.startsWith(prefix));
-      const exact = matches.filter((r) => r.id === prefix);
-      const chosen = exact.length === 1 ? exact : matches;
-      if (chosen.length > 1)
+    const matches = await this.withView(async (reader, view) => {
+      const found = await this.runsWithPrefix(reader, view, prefix);
+      const exact = found.filter((r) => r.id === prefix);
+      const chosen = exact.length === 1 ? exact : found;
+      if (chosen.length > 1) {
         throw new AmbiguousRunError(
           query,
           chosen.map((r) => r.id),
         );
-      return chosen[0] ? (await this.readRecords(reader, chosen))[0] : undefined;
+      }
+      return this.applyEvents(reader, view, chosen);
     });
-    if (!found) throw new RunNotFoundError(query, this.refs.branch);
-    return found;
+    const run = matches[0];
+    if (!run) throw new RunNotFoundError(query, this.refs.branch);
+    return run;
   }
 
-  /** The run's full metric series (metrics.jsonl). */
+  /**
+   * Where run `id` is recorded, as a few words for messages ('segment 000004', 'the open
+   * bucket', 'the inbox'), or undefined when it is nowhere on the branch or in its inbox.
+   */
+  async whereIsRun(id: string): Promise<string | undefined> {
+    return this.withView(async (reader, view) => {
+      if (view.inbox.some((e) => e.kind === 'run' && e.id === id)) return 'the inbox';
+      const { layout } = view;
+      if (!layout) return undefined;
+      const open = await walkRunFolders(this.git, layout.runsTree);
+      if (open.some((r) => r.id === id)) return `the open bucket (${layout.ref})`;
+      for (const segment of segmentsForIdPrefix(layout, id)) {
+        const runs = await loadSegmentRuns(this.git, reader, [segment], this.warn);
+        if (runs.some((r) => r.record.id === id)) return `segment ${segment.name} (${layout.ref})`;
+      }
+      return undefined;
+    });
+  }
+
+  /** The run's full metric series, from all its chunks. */
   async readMetrics(run: RunLocation): Promise<MetricPoint[]> {
-    const text = await this.readRunFile(run, 'metrics.jsonl');
-    return text === undefined
-      ? []
-      : parseMetricLines(text.toString('utf8'), `${run.path}/metrics.jsonl`);
+    return this.withReader(async (reader) => {
+      const entries = (await reader.readTree(run.tree)) ?? [];
+      const chunks = entries
+        .map((e) => ({
+          entry: e,
+          index: e.type === 'blob' ? parseMetricsChunkName(e.name) : undefined,
+        }))
+        .filter(
+          (c): c is { entry: (typeof entries)[number]; index: number } => c.index !== undefined,
+        )
+        .sort((a, b) => a.index - b.index);
+      const points: MetricPoint[] = [];
+      for (const { entry } of chunks) {
+        const data = await reader.read(entry.oid);
+        if (data === undefined) continue;
+        for (const point of parseMetricLines(data.toString('utf8'), `${run.path}/${entry.name}`))
+          points.push(point);
+      }
+      return points;
+    });
   }
 
   /** The bytes of a stored artifact; throws ArtifactNotFoundError when it is not stored. */
@@ -360,85 +362,223 @@ export class BranchReader {
     } catch {
       throw new ArtifactNotFoundError(run.id, path);
     }
-    const data = await this.readRunFile(run, `artifacts/${path}`);
+    const data = await this.withReader(async (reader) => {
+      const object = await reader.readObject(`${run.tree}:artifacts/${path}`);
+      return object?.type === 'blob' ? object.data : undefined;
+    });
     if (data === undefined) throw new ArtifactNotFoundError(run.id, path);
     return data;
   }
 
-  /** The run's registry/deploy events, oldest first. */
+  /** The run's events (registry, deploy, lifecycle), oldest first. */
   async readRunEvents(run: RunLocation): Promise<StoredRunEvent[]> {
-    return this.withReader(async (reader) => {
-      const entries = (await reader.readTree(`${run.tree}:events`)) ?? [];
-      const files = entries.filter((e) => e.type === 'blob' && e.name.endsWith('.json'));
-      files.sort((a, b) => (a.name < b.name ? -1 : 1));
-      return Promise.all(
-        files.map(async (file) => {
-          const data = (await reader.read(file.oid)) ?? Buffer.alloc(0);
-          const where = `${run.path}/events/${file.name}`;
-          return {
-            id: file.name.slice(0, -'.json'.length),
-            event: parseRunEvent(data.toString('utf8'), where),
-          };
-        }),
+    return this.withView(async (reader, view) => {
+      const events = await this.eventsOf(reader, view, new Set([run.id]), [run]);
+      return (events.get(run.id) ?? []).map(({ id, event }) => ({ id, event }));
+    });
+  }
+
+  private async runsWithPrefix(
+    reader: ObjectReader,
+    view: View,
+    prefix: string,
+  ): Promise<StoredRun[]> {
+    const found = new Map<string, StoredRun>();
+    const add = (location: RunLocation, record: RunRecord): void => {
+      if (record.id.startsWith(prefix) && !found.has(record.id))
+        found.set(record.id, { ...location, record });
+    };
+    const { layout } = view;
+    if (layout) {
+      const segments = segmentsForIdPrefix(layout, prefix);
+      for (const { tree, record } of await loadSegmentRuns(this.git, reader, segments, this.warn)) {
+        add(sealedLocation(tree, record), record);
+      }
+      const open = (await walkRunFolders(this.git, layout.runsTree)).filter((r) =>
+        r.id.startsWith(prefix),
       );
-    });
+      for (const { location, record } of await this.readRecords(reader, open, layout)) {
+        add(location, record);
+      }
+    }
+    const inbox = view.inbox.filter((e) => e.kind === 'run' && e.id.startsWith(prefix));
+    for (const { location, record } of await this.inboxRuns(reader, inbox)) add(location, record);
+    return sortById([...found.values()]);
   }
 
-  private async readRunFile(run: RunLocation, path: string): Promise<Buffer | undefined> {
-    return this.withReader(async (reader) => {
-      const object = await reader.readObject(`${run.tree}:${path}`);
-      return object?.type === 'blob' ? object.data : undefined;
-    });
-  }
-
-  /**
-   * Every run folder under runs/ (or runs/<experiment>/) from ONE `ls-tree -r -d` (trees
-   * only, so it works in a blobless clone and does not grow with artifacts). The output is
-   * scanned in place: at 100,000 runs it is 15 MB, and only the run folders are kept.
-   */
-  private async walk(root: string, experiment: string | undefined): Promise<RunLocation[]> {
-    const scope = experiment === undefined ? RUNS_DIR : `${RUNS_DIR}/${experiment}`;
-    const result = await this.git.tryExec([
-      'ls-tree',
-      '-r',
-      '-d',
-      '-z',
-      '--end-of-options',
-      `${root}:${scope}`,
-    ]);
-    if (result.exitCode !== 0) return [];
-    return sortById(runFolders(result.stdout, experiment));
-  }
-
-  /**
-   * Reads run.json of each location. Big listings are split over two cat-file processes:
-   * git's object lookup, not JSON parsing, is the bottleneck there.
-   */
+  /** Records of open-bucket locations, through the per-reader memo. */
   private async readRecords(
     reader: ObjectReader,
     locations: readonly RunLocation[],
-  ): Promise<StoredRun[]> {
-    if (locations.length < PARALLEL_THRESHOLD) return readRecordsWith(reader, locations);
-    const half = Math.ceil(locations.length / 2);
-    const [first, second] = await Promise.all([
-      readRecordsWith(reader, locations.slice(0, half)),
-      this.withReader((other) => readRecordsWith(other, locations.slice(half))),
-    ]);
-    return [...first, ...second];
+    layout: TipLayout,
+  ): Promise<Array<{ location: RunLocation; record: RunRecord }>> {
+    const missing = locations.filter((l) => !this.records.has(l.tree));
+    const read = await readRunRecords(this.git, reader, missing, this.warn, {
+      ...(layout.runsTree !== undefined ? { runsTree: layout.runsTree } : {}),
+      openReader: () => this.git.openObjectReader(),
+    });
+    for (const { location, record } of read) this.records.set(location.tree, record);
+    const out: Array<{ location: RunLocation; record: RunRecord }> = [];
+    for (const location of locations) {
+      const record = this.records.get(location.tree);
+      if (record !== undefined) out.push({ location, record });
+    }
+    return out;
   }
 
-  /** Runs `work` on the preferred tip's root tree after checking the format marker. */
-  private async withTip<T>(
-    empty: T,
-    work: (reader: ObjectReader, root: string) => Promise<T>,
-  ): Promise<T> {
+  private async inboxRuns(
+    reader: ObjectReader,
+    entries: readonly InboxEntry[],
+  ): Promise<Array<{ location: RunLocation; record: RunRecord }>> {
+    const locations: RunLocation[] = [];
+    for (const entry of entries) {
+      if (entry.kind !== 'run') continue;
+      const parts = entry.path.split('/');
+      const experiment = parts[1] ?? '';
+      const commit = `${parts[2] ?? ''}${parts[3] ?? ''}`;
+      locations.push({ id: entry.id, experiment, commit, path: entry.path, tree: entry.object });
+    }
+    const missing = locations.filter((l) => !this.records.has(l.tree));
+    for (const { location, record } of await readRunRecords(this.git, reader, missing, this.warn))
+      this.records.set(location.tree, record);
+    const out: Array<{ location: RunLocation; record: RunRecord }> = [];
+    for (const location of locations) {
+      const record = this.records.get(location.tree);
+      if (record !== undefined) out.push({ location, record });
+    }
+    return out;
+  }
+
+  private async openExperiments(reader: ObjectReader, layout: TipLayout): Promise<string[]> {
+    if (layout.runsTree === undefined) return [];
+    return ((await reader.readTree(layout.runsTree)) ?? [])
+      .filter((e) => e.type === 'tree' && isExperimentName(e.name))
+      .map((e) => e.name);
+  }
+
+  /** Applies each run's lifecycle events; marks deleted runs. */
+  private async applyEvents(
+    reader: ObjectReader,
+    view: View,
+    runs: readonly StoredRun[],
+  ): Promise<StoredRun[]> {
+    if (runs.length === 0) return [];
+    const events = await this.eventsOf(reader, view, new Set(runs.map((r) => r.id)), []);
+    if (events.size === 0) return runs.map((r) => ({ ...r, deleted: false }));
+    return runs.map((run) => {
+      const own = events.get(run.id);
+      if (own === undefined) return { ...run, deleted: false };
+      const { record, deleted } = applyRunEvents(run.record, own);
+      return { ...run, record, deleted };
+    });
+  }
+
+  /**
+   * Events of the runs `ids`, by run id, oldest first and without duplicates: sealed, open,
+   * in the inbox, and (for format-1 run folders in `folders`) inside the run folder.
+   */
+  private async eventsOf(
+    reader: ObjectReader,
+    view: View,
+    ids: ReadonlySet<string>,
+    folders: readonly RunLocation[],
+  ): Promise<Map<string, SealedEvent[]>> {
+    const all: SealedEvent[] = [];
+    const { layout } = view;
+    if (layout) {
+      all.push(...(await loadSegmentEvents(this.git, reader, layout.segments, this.warn)));
+      all.push(...(await this.openEventsOf(reader, layout, ids)));
+      if (layout.format === 1 || folders.length > 0) {
+        for (const folder of folders)
+          all.push(...(await readFolderEvents(this.git, reader, folder, this.warn)));
+      }
+    }
+    for (const entry of view.inbox) {
+      if (entry.kind !== 'event' || !ids.has(entry.runId)) continue;
+      const blob = await reader.read(entry.object);
+      try {
+        const event = JSON.parse(blob?.toString('utf8') ?? '') as RunEvent;
+        if (typeof event.kind === 'string' && typeof event.at === 'number')
+          all.push({ runId: entry.runId, id: entry.id, event });
+      } catch {
+        this.warn(`ignored ${entry.ref}: not a valid event file`);
+      }
+    }
+    const byRun = new Map<string, SealedEvent[]>();
+    const seen = new Set<string>();
+    for (const event of all) {
+      if (!ids.has(event.runId) || seen.has(event.id)) continue;
+      seen.add(event.id);
+      const list = byRun.get(event.runId) ?? [];
+      list.push(event);
+      byRun.set(event.runId, list);
+    }
+    for (const list of byRun.values())
+      list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return byRun;
+  }
+
+  /** Open events of the runs `ids`: one tree read per run when few, one walk when many. */
+  private async openEventsOf(
+    reader: ObjectReader,
+    layout: TipLayout,
+    ids: ReadonlySet<string>,
+  ): Promise<SealedEvent[]> {
+    if (layout.eventsTree === undefined) return [];
+    if (ids.size > 20) return readOpenEvents(this.git, reader, layout.eventsTree, this.warn);
+    const trees = await Promise.all(
+      [...ids].map(async (id) => ({
+        id,
+        entries: await reader.readTree(`${layout.eventsTree}:${id}`),
+      })),
+    );
+    if (trees.every((t) => t.entries === undefined)) return [];
+    return (await readOpenEvents(this.git, reader, layout.eventsTree, this.warn)).filter((e) =>
+      ids.has(e.runId),
+    );
+  }
+
+  private async readLayout(reader: ObjectReader): Promise<TipLayout | undefined> {
     const tip = await this.tip();
-    if (!tip) return empty;
+    return tip ? this.layoutOf(reader, tip) : undefined;
+  }
+
+  /** A commit's layout never changes: read once per reader. */
+  private async layoutOf(reader: ObjectReader, tip: PreferredTip): Promise<TipLayout> {
+    const key = `${tip.ref}\0${tip.oid}`;
+    let layout = this.layouts.get(key);
+    if (layout === undefined) {
+      layout = await readTipLayout(reader, tip.oid, tip.ref);
+      if (this.layouts.size >= 16) this.layouts.clear();
+      this.layouts.set(key, layout);
+    }
+    return layout;
+  }
+
+  /**
+   * Runs `work` on the current view: the tip's layout and the inbox entries not on it. The
+   * branch refs and the inbox mirror are read with ONE for-each-ref.
+   */
+  private async withView<T>(work: (reader: ObjectReader, view: View) => Promise<T>): Promise<T> {
+    const { refs } = this;
+    const rows = await this.git.forEachRef(
+      [refs.local, refs.remoteTracking, refs.inboxMirrorPrefix],
+      ['refname', 'objectname'],
+    );
+    const find = (name: string): string | undefined =>
+      rows.find((row) => row['refname'] === name)?.['objectname'];
+    const state = { local: find(refs.local), remoteTracking: find(refs.remoteTracking) };
+    const inboxRows = rows
+      .filter((row) => (row['refname'] ?? '').startsWith(refs.inboxMirrorPrefix))
+      .map((row) => ({ ref: row['refname'] ?? '', commit: row['objectname'] ?? '' }));
+    const tip = await preferredTip(this.git, refs, state);
     return this.withReader(async (reader) => {
-      checkMarker(await reader.read(`${tip.oid}:${MARKER_PATH}`), tip.ref);
-      const root = (await reader.readObject(`${tip.oid}^{tree}`))?.oid;
-      if (root === undefined) return empty;
-      return work(reader, root);
+      const layout = tip ? await this.layoutOf(reader, tip) : undefined;
+      const inbox =
+        inboxRows.length === 0
+          ? []
+          : await readInboxEntries(reader, inboxRows, refs.inboxMirrorPrefix, this.warn);
+      return work(reader, { layout, inbox });
     });
   }
 
@@ -452,134 +592,11 @@ export class BranchReader {
   }
 }
 
-/**
- * Run folders in `ls-tree -r -d -z` output: `<mode> tree <oid>\t<path>\0` records whose path
- * is `<experiment>/<sha[0:2]>/<sha[2:]>/<run-id>` (without the experiment when scoped).
- */
-function runFolders(output: string, experiment: string | undefined): RunLocation[] {
-  const runs: RunLocation[] = [];
-  const validExperiments = new Map<string, boolean>();
-  let start = 0;
-  while (start < output.length) {
-    let end = output.indexOf('\0', start);
-    if (end < 0) end = output.length;
-    const tab = output.indexOf('\t', start);
-    const idSlash = output.lastIndexOf('/', end);
-    // Intermediate folders (<exp>, <exp>/<xx>, <exp>/<xx>/<rest>) are skipped cheaply.
-    if (tab > start && tab < end && idSlash > tab && end - idSlash - 1 === 26) {
-      const location = runFolder(
-        output.slice(tab + 1, end),
-        output.slice(output.lastIndexOf(' ', tab) + 1, tab),
-        experiment,
-        validExperiments,
-      );
-      if (location) runs.push(location);
-    }
-    start = end + 1;
-  }
-  return runs;
-}
-
-function runFolder(
-  name: string,
-  oid: string,
-  experiment: string | undefined,
-  validExperiments: Map<string, boolean>,
-): RunLocation | undefined {
-  const parts = (experiment === undefined ? name : `${experiment}/${name}`).split('/');
-  if (parts.length !== 4) return undefined;
-  const [exp = '', head = '', tail = '', id = ''] = parts;
-  const commit = head + tail;
-  let validExperiment = validExperiments.get(exp);
-  if (validExperiment === undefined) {
-    validExperiment = isExperimentName(exp);
-    validExperiments.set(exp, validExperiment);
-  }
-  if (!validExperiment || head.length !== 2 || !isRunId(id) || !isCommitSha(commit))
-    return undefined;
-  return {
-    id,
-    experiment: exp,
-    commit,
-    path: `${RUNS_DIR}/${exp}/${head}/${tail}/${id}`,
-    tree: oid,
-  };
-}
-
-/** Locations from a cached folder list; undefined when an entry is not a valid run folder. */
-function locationsOf(experiment: string, folders: readonly RunFolder[]): RunLocation[] | undefined {
-  const out: RunLocation[] = [];
-  for (const { tree, id, commit } of folders) {
-    if (!isRunId(id) || !isCommitSha(commit)) return undefined;
-    const path = `${RUNS_DIR}/${experiment}/${commit.slice(0, 2)}/${commit.slice(2)}/${id}`;
-    out.push({ id, experiment, commit, path, tree });
-  }
-  return out;
-}
-
-function matchesLocation(record: RunRecord, loc: RunLocation): boolean {
-  return (
-    record.id === loc.id &&
-    record.experiment === loc.experiment &&
-    record.source.commit === loc.commit
-  );
-}
-
-/** Writes back what a listing learned, per experiment: appends misses or compacts. */
-async function saveToCache(
-  cache: RunSummaryCache,
-  loaded: ReadonlyMap<string, LoadedRunCache>,
-  runs: readonly StoredRun[],
-  missed: ReadonlySet<number>,
-): Promise<Record<string, RunCacheSaveResult>> {
-  const live = new Map<string, CachedRun[]>();
-  const added = new Map<string, CachedRun[]>();
-  for (const name of loaded.keys()) {
-    live.set(name, []);
-    added.set(name, []);
-  }
-  runs.forEach((run, i) => {
-    const into = missed.has(i) ? added : live;
-    into.get(run.experiment)?.push(run);
-  });
-  const saved: Record<string, RunCacheSaveResult> = {};
-  for (const [name, state] of loaded) {
-    saved[name] = await cache.trySave(name, {
-      loaded: state,
-      live: live.get(name) ?? [],
-      added: added.get(name) ?? [],
-    });
-  }
-  return saved;
-}
-
-async function readRecordsWith(
-  reader: ObjectReader,
-  locations: readonly RunLocation[],
-): Promise<StoredRun[]> {
-  return Promise.all(
-    locations.map(async (loc) => {
-      const where = `${loc.path}/run.json`;
-      const data = await reader.read(`${loc.tree}:run.json`);
-      if (data === undefined) throw new InvalidRunDataError(where, 'the file is missing');
-      const record = parseRunRecord(data.toString('utf8'), where);
-      if (!matchesLocation(record, loc)) {
-        throw new InvalidRunDataError(
-          where,
-          'its id, experiment or commit does not match its path',
-        );
-      }
-      return { ...loc, record };
-    }),
-  );
-}
-
-function runEntries(entries: TreeEntry[]): TreeEntry[] {
-  return entries.filter((e) => e.type === 'tree' && isRunId(e.name));
-}
-
-function location(experiment: string, commit: string, dir: string, entry: TreeEntry): RunLocation {
-  return { id: entry.name, experiment, commit, path: `${dir}/${entry.name}`, tree: entry.oid };
+/** Where a sealed run was: its canonical folder path, read through its tree oid. */
+function sealedLocation(tree: string, record: RunRecord): RunLocation {
+  const { id, experiment } = record;
+  const commit = record.source.commit;
+  return { id, experiment, commit, path: runFolderPath(experiment, commit, id), tree };
 }
 
 function sortById<T extends { id: string }>(runs: T[]): T[] {

@@ -1,35 +1,40 @@
 /**
- * Writes runs to the tracking branch with git plumbing only: no checkout, no index, no work
- * tree file. A write creates the new blobs and the trees on the path from the root to the
- * new run, then one commit, then moves the branch with a compare-and-swap. When another
- * writer moved the branch first, the write is redone on the new tip (the run's path is
- * unique, so this never conflicts). Killed at any point, the branch still points at a
- * complete commit: objects are written before the ref moves, and the ref moves atomically.
+ * Writes runs and events to the local tracking branch with git plumbing only: no checkout, no
+ * index, no work-tree file. A write creates the new blobs, the trees on the path from the root
+ * to the new entry and one commit (plus a seal commit when the open bucket is full), then
+ * moves the branch with a compare-and-swap; when another local writer moved it first, the
+ * write is redone on the new tip. Killed at any point, the branch still points at a complete
+ * commit: objects are written before the ref moves, and the ref moves atomically.
+ *
+ * A run id is written once: an id already anywhere on the branch or in its inbox is refused.
  */
-import { fallbackIdentity } from '../../git/fallback-identity.js';
 import { ulid } from 'ulid';
-import type { Git, GitIdentity } from '../../git/git.js';
-import type { ObjectReader } from '../../git/object-reader.js';
-import { TREE_MODE, type TreeEntry } from '../../git/tree-entry.js';
-import {
-  buildTree,
-  setTreeEntry,
-  splitTreePath,
-  type SetEntryResult,
-  type TreeFile,
-} from '../../git/tree-edit.js';
-import type { TreeWriter } from '../../git/tree-writer.js';
-import { MARKER_PATH, checkMarker, formatMarker } from './branch-format.js';
-import type { RunEvent, RunRecord } from '../run-record.js';
+import type { Git } from '../../git/git.js';
+import { buildTree, splitTreePath, type TreeFile } from '../../git/tree-edit.js';
+import { TRACKING_FORMAT, type RunEvent } from '../run-record.js';
 import { formatRunEvent, formatRunRecord, parseRunRecord } from '../run-record-json.js';
-import { runPath, type RunPathParts } from './run-path.js';
+import type { RunRecord } from '../run-record.js';
 import {
   BranchBusyError,
   InvalidNameError,
   RunExistsError,
   RunNotFoundError,
+  RunTooLargeError,
 } from '../tracking-errors.js';
+import type { BranchReader } from './branch-reader.js';
+import { eventPath, metricsChunkName, runPath } from './run-path.js';
+import type { DataWarning } from './segment-files.js';
+import { CHUNK_BYTES } from './segment-sealer.js';
+import {
+  EntryExistsError,
+  buildOnTip,
+  startBranch,
+  type BranchEntry,
+  type BuildResult,
+  type TipBuilderContext,
+} from './tip-builder.js';
 import { preferredTip, readRefState, type TrackingRefs } from './tracking-refs.js';
+import { checkWritableMarker, MARKER_PATH } from './branch-format.js';
 
 /** A file to store with the run under `artifacts/<path>`. */
 export interface ArtifactFile {
@@ -41,7 +46,7 @@ export interface ArtifactFile {
 
 export interface WriteRunInput {
   record: RunRecord;
-  /** metrics.jsonl content (see formatMetricLines). */
+  /** The metric series as JSON lines (see formatMetricLines); chunked here at 16 MiB. */
   metricsJsonl: Buffer;
   artifacts: readonly ArtifactFile[];
 }
@@ -54,82 +59,84 @@ export interface WriteResult {
   path: string;
 }
 
-/** Commits made without a configured user.name/email (fresh CI runners) use this identity. */
-export const FALLBACK_IDENTITY: GitIdentity = fallbackIdentity({});
-
-/** Trailers that tell the push protocol what a commit added. */
-export const RUN_TRAILER = 'Ghml-Run';
-export const EVENT_TRAILER = 'Ghml-Event';
+/** run.json may not grow past this (GitHub refuses files over 100 MB and warns at 50 MB). */
+export const MAX_RECORD_BYTES = 40 * 1024 * 1024;
 
 const MAX_ATTEMPTS = 200;
-
-/** Places the change on `base` (undefined = a new branch: `rootExtras` go into the root). */
-type Change = (
-  reader: ObjectReader,
-  writer: TreeWriter,
-  base: string | undefined,
-  rootExtras: readonly TreeEntry[],
-) => Promise<SetEntryResult>;
 
 export interface BranchWriterOptions {
   /** Waits between compare-and-swap attempts (tests may pass a fake). */
   sleep?: (ms: number) => Promise<void>;
+  warn?: DataWarning;
+  /** See TipBuilderContext.sealAt. */
+  sealAt?: number | undefined;
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Splits JSON lines into chunks of at most `max` bytes, at line ends. */
+export function splitLines(data: Buffer, max: number): Buffer[] {
+  if (data.length <= max) return [data];
+  const chunks: Buffer[] = [];
+  let start = 0;
+  while (start < data.length) {
+    let end = Math.min(start + max, data.length);
+    if (end < data.length) {
+      const newline = data.lastIndexOf(0x0a, end - 1);
+      end = newline >= start ? newline + 1 : end;
+    }
+    chunks.push(data.subarray(start, end));
+    start = end;
+  }
+  return chunks;
+}
+
 export class BranchWriter {
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly warn: DataWarning;
+  private readonly sealAt: number | undefined;
 
   constructor(
     private readonly git: Git,
     private readonly refs: TrackingRefs,
+    private readonly reader: BranchReader,
     options: BranchWriterOptions = {},
   ) {
     this.sleep = options.sleep ?? defaultSleep;
+    this.warn = options.warn ?? (() => undefined);
+    this.sealAt = options.sealAt;
   }
 
   /**
-   * Makes sure the local branch exists: from the remote-tracking ref when only that exists,
-   * else as a new orphan commit holding the format marker. Idempotent; returns the tip.
+   * Makes sure the local branch exists and can be written: from the remote-tracking ref when
+   * only that exists, else as a new orphan commit holding the format marker. Returns the tip.
    */
   async ensureBranch(): Promise<string> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const state = await readRefState(this.git, this.refs);
       const tip = await preferredTip(this.git, this.refs, state);
-      if (tip) {
-        await this.checkTip(tip.oid, tip.ref);
-        if (tip.oid === state.local) return tip.oid;
-        if (
-          await this.git.tryUpdateRef(
-            this.refs.local,
-            tip.oid,
-            state.local ?? null,
-            'ghml: fetched runs',
-          )
-        ) {
-          return tip.oid;
-        }
-      } else {
-        const marker = await this.markerEntry();
-        const tree = await this.withProcesses((_reader, writer) => writer.write([marker]));
-        const commit = await this.git.commitTree({
-          tree,
-          parents: [],
-          message: 'ghml: start the tracking branch (format 1)\n',
-          fallbackIdentity: FALLBACK_IDENTITY,
-        });
-        if (await this.git.tryUpdateRef(this.refs.local, commit, null, 'ghml: start'))
-          return commit;
-      }
+      if (tip) await this.checkWritable(tip.oid, tip.ref);
+      const target = tip?.oid ?? (await this.withContext((context) => startBranch(context)));
+      if (target === state.local) return target;
+      const reason = tip ? 'ghml: fetched runs' : 'ghml: start';
+      if (await this.git.tryUpdateRef(this.refs.local, target, state.local ?? null, reason))
+        return target;
       await this.sleep(Math.random() * 10 * Math.min(attempt, 10));
     }
     throw new BranchBusyError(this.refs.branch, MAX_ATTEMPTS);
   }
 
+  /** Throws FormatMigrationNeededError (or NewerFormatError) unless the tip is format 2. */
+  async checkWritable(oid: string, ref: string): Promise<void> {
+    const marker = await this.withContext((context) =>
+      context.reader.read(`${oid}:${MARKER_PATH}`),
+    );
+    checkWritableMarker(marker, ref, this.refs.branch);
+  }
+
   /** Records a run as one commit. Refuses a run id that is already on the branch. */
   async writeRun(input: WriteRunInput): Promise<WriteResult> {
-    const { record } = input;
+    const record: RunRecord = { ...input.record, format: TRACKING_FORMAT };
     const path = runPath(record.experiment, record.source.commit, record.id);
     const seen = new Set<string>();
     for (const artifact of input.artifacts) {
@@ -148,33 +155,42 @@ export class BranchWriter {
       seen.add(artifact.path);
     }
     const runJsonText = formatRunRecord(record);
+    if (Buffer.byteLength(runJsonText) > MAX_RECORD_BYTES) {
+      throw new RunTooLargeError(record.id, Buffer.byteLength(runJsonText), MAX_RECORD_BYTES);
+    }
     // Never write a record readers would refuse.
     parseRunRecord(runJsonText, `run ${record.id}`);
-    const [runJson, metrics] = await this.git.writeBlobs([runJsonText, input.metricsJsonl]);
+
+    const metricChunks = splitLines(input.metricsJsonl, CHUNK_BYTES);
+    const blobs = await this.git.writeBlobs([runJsonText, ...metricChunks]);
     const artifactOids = await this.git.writeBlobFiles(input.artifacts.map((a) => a.file));
     const files: TreeFile[] = [
-      { path: 'run.json', oid: runJson as string },
-      { path: 'metrics.jsonl', oid: metrics as string },
+      { path: 'run.json', oid: blobs[0] as string },
+      ...metricChunks.map((_, i) => ({ path: metricsChunkName(i), oid: blobs[i + 1] as string })),
       ...input.artifacts.map((a, i) => ({
         path: `artifacts/${a.path}`,
         oid: artifactOids[i] as string,
       })),
     ];
-    const message = `run ${record.id} ${record.experiment} ${record.status}\n\n${RUN_TRAILER}: ${path}\n`;
-    let runTree: string | undefined;
-    const commit = await this.commit(message, async (reader, writer, base, rootExtras) => {
-      runTree ??= await buildTree(writer, files);
-      const entry = { mode: TREE_MODE, type: 'tree' as const, oid: runTree };
-      const result = await setTreeEntry(reader, writer, base, path, entry, { rootExtras });
-      if ('existing' in result) throw new RunExistsError(record.id, path);
-      return result;
-    });
-    return { commit, path };
+    const runTree = await this.withContext((context) => buildTree(context.writer, files));
+    const entry: BranchEntry = {
+      kind: 'run',
+      path,
+      object: runTree,
+      id: record.id,
+      summary: `run ${record.id} ${record.experiment} ${record.status}`,
+    };
+    try {
+      const result = await this.commit([entry], true);
+      return { commit: result.commit, path };
+    } catch (error) {
+      if (error instanceof EntryExistsError) throw new RunExistsError(record.id, error.where);
+      throw error;
+    }
   }
 
-  /** Adds `events/<ulid>.json` to a run already on the branch, as one commit. */
-  async addRunEvent(run: RunPathParts, event: RunEvent): Promise<WriteResult> {
-    const dir = runPath(run.experiment, run.commit, run.runId);
+  /** Adds the event file `events/<run-id>/<ulid>.json` as one commit. */
+  async addRunEvent(runId: string, event: RunEvent): Promise<WriteResult> {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(event.kind)) {
       throw new InvalidNameError(
         'event kind',
@@ -182,53 +198,60 @@ export class BranchWriter {
         "has only letters, digits, '_', '.' or '-' (at most 64)",
       );
     }
-    const path = `${dir}/events/${ulid()}.json`;
+    if ((await this.reader.whereIsRun(runId)) === undefined) {
+      throw new RunNotFoundError(runId, this.refs.branch);
+    }
+    const id = ulid();
+    const path = eventPath(runId, id);
     const [blob] = await this.git.writeBlobs([formatRunEvent(event)]);
-    const message = `event ${event.kind} ${run.runId}\n\n${EVENT_TRAILER}: ${path}\n`;
-    const commit = await this.commit(message, async (reader, writer, base) => {
-      const found = base === undefined ? undefined : await reader.readObject(`${base}:${dir}`);
-      if (found?.type !== 'tree') throw new RunNotFoundError(run.runId, this.refs.branch);
-      return setTreeEntry(reader, writer, base, path, {
-        mode: '100644',
-        type: 'blob',
-        oid: blob as string,
-      });
-    });
-    return { commit, path };
+    const result = await this.commit([
+      { kind: 'event', path, object: blob as string, id, summary: `event ${event.kind} ${runId}` },
+    ]);
+    return { commit: result.commit, path };
   }
 
-  /** Applies `change` to the preferred tip's tree and moves the local branch (CAS), retrying. */
-  private async commit(message: string, change: Change): Promise<string> {
+  /**
+   * Builds `entries` on the preferred tip and moves the local branch (CAS), retrying. With
+   * `uniqueRunIds`, a run id anywhere on the branch or in the inbox mirror is refused; the
+   * branch refs and the mirror are read with one for-each-ref.
+   */
+  private async commit(
+    entries: readonly BranchEntry[],
+    uniqueRunIds = false,
+  ): Promise<BuildResult> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const state = await readRefState(this.git, this.refs);
-      const tip = await preferredTip(this.git, this.refs, state);
-      const commit = await this.withProcesses(async (reader, writer) => {
-        let base: string | undefined;
-        const rootExtras: TreeEntry[] = [];
-        if (tip) {
-          checkMarker(await reader.read(`${tip.oid}:${MARKER_PATH}`), tip.ref);
-          base = (await reader.readObject(`${tip.oid}^{tree}`))?.oid;
-        } else {
-          rootExtras.push(await this.markerEntry());
-        }
-        const result = await change(reader, writer, base, rootExtras);
-        if ('existing' in result) throw new Error('unreachable: change returned an existing entry');
-        return this.git.commitTree({
-          tree: result.tree,
-          parents: tip ? [tip.oid] : [],
-          message,
-          fallbackIdentity: FALLBACK_IDENTITY,
-        });
-      });
+      const { refs } = this;
+      const rows = await this.git.forEachRef(
+        uniqueRunIds
+          ? [refs.local, refs.remoteTracking, refs.inboxMirrorPrefix]
+          : [refs.local, refs.remoteTracking],
+        ['refname', 'objectname'],
+      );
+      const find = (name: string): string | undefined =>
+        rows.find((row) => row['refname'] === name)?.['objectname'];
+      const state = { local: find(refs.local), remoteTracking: find(refs.remoteTracking) };
+      const tip = await preferredTip(this.git, refs, state);
+      const inboxIds = new Set(
+        rows
+          .map((row) => row['refname'] ?? '')
+          .filter((name) => name.startsWith(refs.inboxMirrorPrefix))
+          .map((name) => name.slice(refs.inboxMirrorPrefix.length)),
+      );
+      const result = await this.withContext((context) =>
+        buildOnTip(
+          context,
+          tip ? { commit: tip.oid, ref: tip.ref } : undefined,
+          entries,
+          'throw',
+          uniqueRunIds ? { uniqueRunIds: { inboxIds } } : {},
+        ),
+      );
+      const first = entries[0];
+      const reason = first ? first.summary : 'ghml';
       if (
-        await this.git.tryUpdateRef(
-          this.refs.local,
-          commit,
-          state.local ?? null,
-          message.split('\n')[0],
-        )
+        await this.git.tryUpdateRef(this.refs.local, result.commit, state.local ?? null, reason)
       ) {
-        return commit;
+        return result;
       }
       // Another writer won the race: redo on its tip after a short random pause.
       await this.sleep(Math.random() * 10 * Math.min(attempt, 10));
@@ -236,24 +259,18 @@ export class BranchWriter {
     throw new BranchBusyError(this.refs.branch, MAX_ATTEMPTS);
   }
 
-  private async checkTip(oid: string, ref: string): Promise<void> {
-    await this.withProcesses(async (reader) => {
-      checkMarker(await reader.read(`${oid}:${MARKER_PATH}`), ref);
-    });
-  }
-
-  private async markerEntry(): Promise<TreeEntry> {
-    const [marker] = await this.git.writeBlobs([formatMarker()]);
-    return { mode: '100644', type: 'blob', oid: marker as string, name: MARKER_PATH };
-  }
-
-  private async withProcesses<T>(
-    work: (reader: ObjectReader, writer: TreeWriter) => Promise<T>,
-  ): Promise<T> {
+  private async withContext<T>(work: (context: TipBuilderContext) => Promise<T>): Promise<T> {
     const reader = this.git.openObjectReader();
     const writer = this.git.openTreeWriter();
     try {
-      return await work(reader, writer);
+      return await work({
+        git: this.git,
+        reader,
+        writer,
+        branch: this.refs.branch,
+        warn: this.warn,
+        sealAt: this.sealAt,
+      });
     } finally {
       await Promise.all([reader.close(), writer.close()]);
     }

@@ -1,53 +1,63 @@
 /**
- * Pushes the tracking branch without force, the way many parallel matrix jobs can:
- * 1. push the local tip;
- * 2. when the remote moved (non-fast-forward, fetch first, stale info, lock failure), wait a
- *    random time (exponential backoff, full jitter), fetch the new remote tip, and rebuild our
- *    unpushed commits on it by grafting each one's run folder (or event file) at its path.
- *    Paths are unique, so there is never a conflict; a path the remote already has is skipped,
- *    so no run is written twice. The local branch moves by compare-and-swap;
- * 3. push again, until the time budget runs out.
- * Any other rejection throws PushRejectedError. In every failure the runs stay on the local
- * branch, and a later `ghml push` sends them.
+ * Pushes the local queue the way many parallel matrix jobs can (docs/storage-format.md,
+ * "Pushing: the concurrency argument"):
+ * 1. fast path: push the local tip to the branch, without force (replayed on the fetched
+ *    remote tip first, and tried a second time after one fetch);
+ * 2. when the branch keeps moving, deliver each entry as its own create-only inbox ref: no two
+ *    writers ever touch the same ref, so every delivery lands in one push;
+ * 3. fold the inbox into the branch, for a few seconds at most: graft every delivered entry
+ *    (anyone's) on the remote tip and push the branch update with the inbox refs' deletion in
+ *    one atomic push. A lost race is dropped: the entries stay in the inbox for the next fold.
+ * Entries are sent one ref each, so one the remote refuses never blocks the others; refused
+ * ones stay queued and are reported by id (EntriesRefusedError) after the rest went out.
  */
 import type { Git } from '../../git/git.js';
 import { summarizeStderr } from '../../git/git-errors.js';
-import { TREE_MODE } from '../../git/tree-entry.js';
 import { setTreeEntry } from '../../git/tree-edit.js';
-import { MARKER_PATH, checkMarker } from './branch-format.js';
-import { EVENT_TRAILER, FALLBACK_IDENTITY, RUN_TRAILER } from './branch-writer.js';
+import { TREE_MODE } from '../../git/tree-entry.js';
+import { stripTerminalEscapes as stripAnsi } from '../../text/plain-text.js';
+import { EntriesRefusedError, PushRejectedError, type RefusedEntry } from '../tracking-errors.js';
+import { listInboxEntries, type InboxEntry } from './inbox-entries.js';
+import { listQueue, presenceChecker, rebuildLocal, type QueuedEntry } from './local-queue.js';
+import type { DataWarning } from './segment-files.js';
+import {
+  FALLBACK_IDENTITY,
+  buildOnTip,
+  markerEntry,
+  type BranchEntry,
+  type TipBuilderContext,
+} from './tip-builder.js';
+import { readTipLayout } from './tip-layout.js';
 import { fetchTrackingBranch } from './tracking-fetch.js';
-import { PushRejectedError, PushTimeoutError } from '../tracking-errors.js';
-import { readRefState, type RefState, type TrackingRefs } from './tracking-refs.js';
-
-/** A local commit the remote does not have yet. */
-export interface UnpushedCommit {
-  oid: string;
-  message: string;
-  /** Paths the commit added (from its Ghml-Run / Ghml-Event trailers). */
-  runPaths: string[];
-  eventPaths: string[];
-}
+import { readRefState, type TrackingRefs } from './tracking-refs.js';
+import { entryMessage } from './entry-commit.js';
 
 export interface PushOptions {
-  /** Time budget for all attempts, in ms (config tracking.pushTimeoutMs). */
+  /** Time budget for pushing the queue, in ms (config tracking.push_timeout). */
   timeoutMs: number;
-  /** First backoff ceiling in ms (doubles per attempt). Default 50. */
-  baseDelayMs?: number;
-  /** Largest backoff ceiling in ms. Default 5000. */
-  maxDelayMs?: number;
+  /** How long to keep trying to fold the inbox after delivering to it. Default 10 s. */
+  foldBudgetMs?: number;
+  warn?: DataWarning;
+  /** See TipBuilderContext.sealAt. */
+  sealAt?: number | undefined;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
 }
 
 export interface PushResult {
-  /** Runs that reached the remote with this push. */
+  /** Runs of the local queue that reached the remote (on the branch or in its inbox). */
   pushed: number;
-  /** Push attempts made (1 when nobody else was pushing). */
+  /** Of those, runs delivered to the inbox (on the branch once someone folds them). */
+  delivered: number;
+  /** Entries (anyone's) this push folded from the inbox into the branch. */
+  folded: number;
+  /** Push attempts made. */
   attempts: number;
-  /** The remote tip after the push; undefined when there was nothing to push. */
+  /** The remote branch tip after the push; undefined when it does not exist. */
   tip: string | undefined;
+  /** Why the inbox could not be folded, when it could not; the entries wait there meanwhile. */
+  foldProblem: string | undefined;
 }
 
 const RETRYABLE =
@@ -55,171 +65,329 @@ const RETRYABLE =
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Commits on the local branch the remote-tracking ref does not reach, oldest first. */
-export async function listUnpushedCommits(git: Git, state: RefState): Promise<UnpushedCommit[]> {
-  if (state.local === undefined) return [];
-  const args = [
-    'log',
-    '--no-show-signature',
-    '--reverse',
-    '--no-decorate',
-    '--format=%H%x00%B%x1e',
-    state.local,
-  ];
-  if (state.remoteTracking !== undefined) args.push('--not', state.remoteTracking);
-  const out = await git.exec([...args, '--']);
-  const commits: UnpushedCommit[] = [];
-  for (const record of out.split('\x1e')) {
-    const text = record.replace(/^\n/, '');
-    const nul = text.indexOf('\0');
-    if (nul < 0) continue;
-    const message = text.slice(nul + 1);
-    commits.push({
-      oid: text.slice(0, nul),
-      message,
-      runPaths: trailerValues(message, RUN_TRAILER),
-      eventPaths: trailerValues(message, EVENT_TRAILER),
+/** One line of `git push --porcelain` output. */
+interface RefStatus {
+  ref: string;
+  ok: boolean;
+  reason: string;
+}
+
+function refStatuses(stdout: string): RefStatus[] {
+  const out: RefStatus[] = [];
+  for (const line of stdout.split('\n')) {
+    const match = /^([ +\-*=!])\t([^\t]*)\t?(.*)$/.exec(line);
+    if (!match) continue;
+    const [, flag = '', spec = '', rest = ''] = match;
+    const ref = spec.includes(':') ? spec.slice(spec.indexOf(':') + 1) : spec;
+    out.push({ ref, ok: flag !== '!', reason: rest.trim() });
+  }
+  return out;
+}
+
+/** What the remote said (hook output, protection rules): the actual cause of a refusal. */
+function remoteSaid(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('remote: ') && l.slice(8).trim() !== '')
+    .slice(0, 5)
+    .map((l) => stripAnsi(l.slice(8)).trim())
+    .join(' / ');
+}
+
+function describeRefusal(status: RefStatus | undefined, stderr: string): string {
+  const said = remoteSaid(stderr);
+  const reason =
+    stripAnsi(status?.reason ?? '') || summarizeStderr(stripAnsi(stderr), 3).replace(/\n+/g, ' ');
+  return said ? `${reason || 'refused'}; the remote said: ${said}` : reason || 'git push failed';
+}
+
+export class PushProtocol {
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly warn: DataWarning;
+
+  constructor(
+    private readonly git: Git,
+    private readonly refs: TrackingRefs,
+    private readonly options: PushOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? defaultSleep;
+    this.random = options.random ?? Math.random;
+    this.warn = options.warn ?? (() => undefined);
+  }
+
+  /** Pushes the local queue; see the file comment. */
+  async push(): Promise<PushResult> {
+    const deadline = this.now() + this.options.timeoutMs;
+    let attempts = 0;
+    let lastFailure = '';
+    for (let round = 0; round < 2; round++) {
+      await this.rebuild();
+      const state = await readRefState(this.git, this.refs);
+      const queue = await this.queue();
+      if (queue.length === 0) {
+        const fold = await this.foldIfAny(deadline);
+        return { pushed: 0, delivered: 0, attempts, ...fold };
+      }
+      attempts++;
+      const result = await this.git.tryExec([
+        'push',
+        '--porcelain',
+        '--no-follow-tags',
+        '--recurse-submodules=no',
+        this.refs.remote,
+        `${state.local}:${this.refs.local}`,
+      ]);
+      if (result.exitCode === 0) {
+        await this.git.updateRef(this.refs.remoteTracking, state.local as string, 'ghml: pushed');
+        const fold = await this.foldIfAny(deadline);
+        return {
+          pushed: runsIn(queue),
+          delivered: 0,
+          attempts,
+          ...fold,
+          tip: fold.tip ?? state.local,
+        };
+      }
+      const status = refStatuses(result.stdout)[0];
+      lastFailure = describeRefusal(status, result.stderr);
+      const retryable =
+        RETRYABLE.test(status?.reason ?? result.stderr) && !/fatal:/.test(result.stderr);
+      if (status === undefined && !retryable) {
+        // Not a refusal of the ref: the remote could not be reached at all.
+        throw new PushRejectedError(this.refs.remote, this.refs.branch, lastFailure);
+      }
+      if (!retryable) break;
+      await this.fetch();
+    }
+    return this.deliverAndFold(deadline, attempts, lastFailure);
+  }
+
+  /** Delivers the queue to the inbox, one ref per entry, then folds. */
+  private async deliverAndFold(
+    deadline: number,
+    attempts: number,
+    why: string,
+  ): Promise<PushResult> {
+    const queue = await this.queue();
+    const { delivered, refused } = await this.deliver(queue);
+    attempts++;
+    // Delivered entries now live in the inbox mirror; drop them from the local branch.
+    for (let i = 0; i < 10 && !(await this.withContext((c) => rebuildLocal(c, this.refs))); i++);
+    const fold = await this.foldIfAny(deadline);
+    if (refused.length > 0) {
+      throw new EntriesRefusedError(this.refs.remote, this.refs.branch, refused, delivered.length);
+    }
+    if (delivered.length === 0 && queue.length > 0) {
+      throw new PushRejectedError(this.refs.remote, this.refs.branch, why);
+    }
+    // Ours that are still in the inbox (nobody folded them yet) are delivered, not on the branch.
+    const waiting = new Set(
+      (
+        await this.withContext((c) => listInboxEntries(this.git, c.reader, this.refs, this.warn))
+      ).map((e) => e.id),
+    );
+    const runs = delivered.filter((e) => e.kind === 'run');
+    return {
+      pushed: runs.length,
+      delivered: runs.filter((e) => waiting.has(e.id)).length,
+      attempts,
+      ...fold,
+    };
+  }
+
+  /** Sends each entry to its own create-only inbox ref (no --atomic: each lands or not alone). */
+  private async deliver(
+    queue: readonly QueuedEntry[],
+  ): Promise<{ delivered: QueuedEntry[]; refused: RefusedEntry[] }> {
+    if (queue.length === 0) return { delivered: [], refused: [] };
+    const commits = await this.withContext(async (context) => {
+      const marker = await markerEntry(this.git);
+      return Promise.all(
+        queue.map(async (entry) => {
+          const placed = await setTreeEntry(
+            context.reader,
+            context.writer,
+            undefined,
+            entry.path,
+            {
+              mode: entry.kind === 'run' ? TREE_MODE : '100644',
+              type: entry.kind === 'run' ? 'tree' : 'blob',
+              oid: entry.object,
+            },
+            { rootExtras: [marker] },
+          );
+          if (!('tree' in placed)) throw new Error('unreachable: empty tree had an entry');
+          const trailers =
+            entry.kind === 'run' ? { runPaths: [entry.path] } : { eventPaths: [entry.path] };
+          return this.git.commitTree({
+            tree: placed.tree,
+            parents: [],
+            message: entryMessage(entry.summary, trailers),
+            fallbackIdentity: FALLBACK_IDENTITY,
+          });
+        }),
+      );
     });
-  }
-  // In a shallow clone, remote commits below a depth-1 tip can look unpushed: drop paths
-  // the remote tip already has.
-  if (state.remoteTracking === undefined) return commits;
-  const remoteTip = state.remoteTracking;
-  const reader = git.openObjectReader();
-  try {
-    const present = async (path: string): Promise<boolean> =>
-      (await reader.readObject(`${remoteTip}:${path}`)) !== undefined;
-    for (const commit of commits) {
-      const keep = async (paths: string[]): Promise<string[]> => {
-        const flags = await Promise.all(paths.map(present));
-        return paths.filter((_, i) => !flags[i]);
-      };
-      commit.runPaths = await keep(commit.runPaths);
-      commit.eventPaths = await keep(commit.eventPaths);
+    const args = ['push', '--porcelain', '--no-follow-tags', '--recurse-submodules=no'];
+    queue.forEach((entry) => args.push(`--force-with-lease=${this.refs.inboxPrefix}${entry.id}:`));
+    args.push(this.refs.remote);
+    queue.forEach((entry, i) => args.push(`${commits[i]}:${this.refs.inboxPrefix}${entry.id}`));
+    const result = await this.git.tryExec(args);
+    const statuses = new Map(refStatuses(result.stdout).map((s) => [s.ref, s]));
+    if (statuses.size === 0 && result.exitCode !== 0) {
+      throw new PushRejectedError(
+        this.refs.remote,
+        this.refs.branch,
+        describeRefusal(undefined, result.stderr),
+      );
     }
-  } finally {
-    await reader.close();
-  }
-  return commits;
-}
-
-function trailerValues(message: string, key: string): string[] {
-  const values: string[] = [];
-  for (const line of message.split('\n')) {
-    if (line.startsWith(`${key}: `)) values.push(line.slice(key.length + 2).trim());
-  }
-  return values;
-}
-
-/** Why a push failed, from git's porcelain output and stderr. */
-function rejection(stdout: string, stderr: string): { retryable: boolean; reason: string } {
-  const line = stdout.split('\n').find((l) => l.startsWith('!\t'));
-  if (line) {
-    const reason = (line.split('\t')[2] ?? line).trim();
-    // What the remote said (a hook's message, a protection rule) is the actual cause.
-    const remoteSaid = stderr
-      .split('\n')
-      .filter((l) => l.startsWith('remote: ') && l.slice(8).trim() !== '')
-      .slice(0, 5)
-      .map((l) => l.slice(8).trim());
-    const full =
-      remoteSaid.length > 0 ? `${reason}; the remote said: ${remoteSaid.join(' / ')}` : reason;
-    return { retryable: RETRYABLE.test(reason), reason: full };
-  }
-  const reason = summarizeStderr(stderr, 3).replace(/\n+/g, ' ') || 'git push failed';
-  return { retryable: RETRYABLE.test(stderr) && !/fatal:/.test(stderr), reason };
-}
-
-/**
- * Replays `commits` on the remote-tracking tip and moves the local branch there (CAS).
- * Returns false when the local branch moved meanwhile (the caller retries).
- */
-export async function rebuildOnRemote(git: Git, refs: TrackingRefs): Promise<boolean> {
-  const state = await readRefState(git, refs);
-  const { local, remoteTracking } = state;
-  if (local === undefined || remoteTracking === undefined || local === remoteTracking) return true;
-  if (await git.isAncestor(remoteTracking, local)) return true;
-  const commits = await listUnpushedCommits(git, state);
-  const reader = git.openObjectReader();
-  const writer = git.openTreeWriter();
-  let tip = remoteTracking;
-  try {
-    checkMarker(await reader.read(`${remoteTracking}:${MARKER_PATH}`), refs.remoteTracking);
-    let tree = (await reader.readObject(`${remoteTracking}^{tree}`))?.oid as string;
-    for (const commit of commits) {
-      let changed = false;
-      for (const path of [...commit.runPaths, ...commit.eventPaths]) {
-        const object = await reader.readObject(`${commit.oid}:${path}`);
-        if (object === undefined || (object.type !== 'tree' && object.type !== 'blob')) continue;
-        const mode = object.type === 'tree' ? TREE_MODE : '100644';
-        const result = await setTreeEntry(reader, writer, tree, path, {
-          mode,
-          type: object.type,
-          oid: object.oid,
-        });
-        if ('tree' in result) {
-          tree = result.tree;
-          changed = true;
-        }
-      }
-      if (changed) {
-        tip = await git.commitTree({
-          tree,
-          parents: [tip],
-          message: commit.message,
-          fallbackIdentity: FALLBACK_IDENTITY,
+    const delivered: QueuedEntry[] = [];
+    const refused: RefusedEntry[] = [];
+    for (const [i, entry] of queue.entries()) {
+      const ref = `${this.refs.inboxPrefix}${entry.id}`;
+      const status = statuses.get(ref);
+      // "stale info": the ref exists already, i.e. an earlier delivery of this entry landed.
+      if (status?.ok || /stale info/.test(status?.reason ?? '')) {
+        delivered.push(entry);
+        await this.git.updateRef(
+          `${this.refs.inboxMirrorPrefix}${entry.id}`,
+          commits[i] as string,
+          'ghml: delivered',
+        );
+      } else {
+        refused.push({
+          id: entry.id,
+          kind: entry.kind,
+          reason: describeRefusal(status, result.stderr),
         });
       }
     }
-  } finally {
-    await Promise.all([reader.close(), writer.close()]);
+    return { delivered, refused };
   }
-  return git.tryUpdateRef(refs.local, tip, local, 'ghml: rebuild on the remote tip');
+
+  /** Folds the inbox when it holds anything, within the fold budget. */
+  private async foldIfAny(
+    deadline: number,
+  ): Promise<{ folded: number; tip: string | undefined; foldProblem: string | undefined }> {
+    const inbox = await this.withContext((c) =>
+      listInboxEntries(this.git, c.reader, this.refs, this.warn),
+    );
+    const tip = (await readRefState(this.git, this.refs)).remoteTracking;
+    if (inbox.length === 0) return { folded: 0, tip, foldProblem: undefined };
+    return this.fold(Math.min(deadline, this.now() + (this.options.foldBudgetMs ?? 10_000)));
+  }
+
+  /**
+   * Folds every inbox entry into the branch (see the file comment). Returns how many entries
+   * it folded (0 when another writer folded them, or when the budget ran out).
+   */
+  async fold(
+    deadline = this.now() + (this.options.foldBudgetMs ?? 10_000),
+  ): Promise<{ folded: number; tip: string | undefined; foldProblem: string | undefined }> {
+    let problem: string | undefined;
+    for (let attempt = 1; ; attempt++) {
+      await this.fetch();
+      const state = await readRefState(this.git, this.refs);
+      const plan = await this.withContext(async (context) => {
+        const inbox = await listInboxEntries(this.git, context.reader, this.refs, this.warn);
+        if (inbox.length === 0) return undefined;
+        const base = state.remoteTracking;
+        const layout = base
+          ? await readTipLayout(context.reader, base, this.refs.remoteTracking)
+          : undefined;
+        const present = presenceChecker(this.git, context.reader, layout, [], this.warn);
+        const fresh: InboxEntry[] = [];
+        for (const entry of inbox) if (!(await present(entry))) fresh.push(entry);
+        const built = await buildOnTip(
+          context,
+          base ? { commit: base, ref: this.refs.remoteTracking } : undefined,
+          fresh.map((e) => this.inboxBranchEntry(e)),
+          'skip',
+        );
+        return { inbox, base, built };
+      });
+      if (plan === undefined)
+        return { folded: 0, tip: state.remoteTracking, foldProblem: undefined };
+      const { inbox, base, built } = plan;
+      const args = [
+        'push',
+        '--porcelain',
+        '--atomic',
+        '--no-follow-tags',
+        '--recurse-submodules=no',
+      ];
+      args.push(`--force-with-lease=${this.refs.local}:${base ?? ''}`);
+      for (const entry of inbox)
+        args.push(`--force-with-lease=${this.refs.inboxPrefix}${entry.id}:${entry.commit}`);
+      args.push(this.refs.remote, `${built.commit}:${this.refs.local}`);
+      for (const entry of inbox) args.push(`:${this.refs.inboxPrefix}${entry.id}`);
+      const result = await this.git.tryExec(args);
+      if (result.exitCode === 0) {
+        await this.git.updateRef(this.refs.remoteTracking, built.commit, 'ghml: folded the inbox');
+        for (const entry of inbox) await this.git.tryExec(['update-ref', '-d', entry.ref]);
+        await this.withContext((c) => rebuildLocal(c, this.refs));
+        return { folded: built.added.length, tip: built.commit, foldProblem: undefined };
+      }
+      const statuses = refStatuses(result.stdout);
+      const failed = statuses.find((s) => !s.ok && !/atomic/.test(s.reason));
+      problem = describeRefusal(failed, result.stderr);
+      const retryable =
+        RETRYABLE.test(failed?.reason ?? result.stderr) || /atomic push failed/.test(result.stdout);
+      if (!retryable || this.now() >= deadline) {
+        if (!retryable) this.warn(`could not fold the inbox into ${this.refs.branch}: ${problem}`);
+        return { folded: 0, tip: state.remoteTracking, foldProblem: problem };
+      }
+      const ceiling = Math.min(2000, 100 * 2 ** Math.min(attempt - 1, 10));
+      await this.sleep(Math.min(this.random() * ceiling, Math.max(0, deadline - this.now())));
+    }
+  }
+
+  private inboxBranchEntry(entry: InboxEntry): BranchEntry {
+    return {
+      kind: entry.kind,
+      path: entry.path,
+      object: entry.object,
+      id: entry.id,
+      summary: entry.summary,
+    };
+  }
+
+  /** Fetches the branch and inbox; a fetch failure leaves the last known state. */
+  private async fetch(): Promise<void> {
+    await fetchTrackingBranch(this.git, this.refs);
+  }
+
+  private async queue(): Promise<QueuedEntry[]> {
+    const state = await readRefState(this.git, this.refs);
+    return this.withContext((c) => listQueue(this.git, c.reader, this.refs, state, this.warn));
+  }
+
+  private async rebuild(): Promise<void> {
+    for (let i = 0; i < 10; i++) {
+      if (await this.withContext((c) => rebuildLocal(c, this.refs))) return;
+    }
+  }
+
+  private async withContext<T>(work: (context: TipBuilderContext) => Promise<T>): Promise<T> {
+    const reader = this.git.openObjectReader();
+    const writer = this.git.openTreeWriter();
+    try {
+      return await work({
+        git: this.git,
+        reader,
+        writer,
+        branch: this.refs.branch,
+        warn: this.warn,
+      });
+    } finally {
+      await Promise.all([reader.close(), writer.close()]);
+    }
+  }
 }
 
-/** Pushes the local tracking branch; see the file comment for the protocol. */
-export async function pushTrackingBranch(
-  git: Git,
-  refs: TrackingRefs,
-  options: PushOptions,
-): Promise<PushResult> {
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
-  const random = options.random ?? Math.random;
-  const base = options.baseDelayMs ?? 50;
-  const cap = options.maxDelayMs ?? 5000;
-  const deadline = now() + options.timeoutMs;
-  for (let attempt = 1; ; attempt++) {
-    // Build on what we last fetched first, so a known-stale push is not even tried.
-    await rebuildOnRemote(git, refs);
-    const state = await readRefState(git, refs);
-    if (state.local === undefined)
-      return { pushed: 0, attempts: attempt - 1, tip: state.remoteTracking };
-    const pending = await listUnpushedCommits(git, state);
-    const runs = pending.reduce((n, c) => n + c.runPaths.length, 0);
-    const events = pending.reduce((n, c) => n + c.eventPaths.length, 0);
-    if (runs + events === 0 && state.remoteTracking !== undefined) {
-      return { pushed: 0, attempts: attempt - 1, tip: state.remoteTracking };
-    }
-    const args = [
-      'push',
-      '--porcelain',
-      '--no-follow-tags',
-      '--recurse-submodules=no',
-      refs.remote,
-      `${state.local}:${refs.local}`,
-    ];
-    const result = await git.tryExec(args);
-    if (result.exitCode === 0) {
-      await git.updateRef(refs.remoteTracking, state.local, 'ghml: pushed');
-      return { pushed: runs, attempts: attempt, tip: state.local };
-    }
-    const { retryable, reason } = rejection(result.stdout, result.stderr);
-    if (!retryable) throw new PushRejectedError(refs.remote, refs.branch, reason);
-    if (now() >= deadline)
-      throw new PushTimeoutError(refs.remote, refs.branch, options.timeoutMs, attempt);
-    const ceiling = Math.min(cap, base * 2 ** Math.min(attempt - 1, 30));
-    await sleep(Math.min(random() * ceiling, Math.max(0, deadline - now())));
-    await fetchTrackingBranch(git, refs);
-  }
+function runsIn(queue: readonly BranchEntry[]): number {
+  return queue.filter((e) => e.kind === 'run').length;
 }

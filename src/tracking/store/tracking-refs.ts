@@ -23,6 +23,10 @@ export interface TrackingRefs {
   local: string;
   /** `refs/remotes/<remote>/<branch>`. */
   remoteTracking: string;
+  /** `refs/ghml/inbox/<branch>/`: where writers deliver entries on the remote (format 2). */
+  inboxPrefix: string;
+  /** `refs/ghml/remotes/<remote>/inbox/<branch>/`: the local mirror of the remote's inbox. */
+  inboxMirrorPrefix: string;
 }
 
 /** The two refs as they are now; undefined when a ref does not exist. */
@@ -64,6 +68,8 @@ export function trackingRefs(branch: string, remote: string): TrackingRefs {
     remote,
     local: `refs/heads/${branch}`,
     remoteTracking: `refs/remotes/${remote}/${branch}`,
+    inboxPrefix: `refs/ghml/inbox/${branch}/`,
+    inboxMirrorPrefix: `refs/ghml/remotes/${remote}/inbox/${branch}/`,
   };
 }
 

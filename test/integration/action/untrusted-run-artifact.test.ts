@@ -137,7 +137,7 @@ describe('readUntrustedRunArtifact', () => {
       (d) =>
         writeFileSync(
           join(d, RUN_A, 'run.json'),
-          formatRunRecord(record(RUN_A)).replace('"format": 1', '"format": 2'),
+          formatRunRecord(record(RUN_A)).replace('"format": 1', '"format": 3'),
         ),
       'newer ghml',
     ],

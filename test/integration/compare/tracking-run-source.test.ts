@@ -54,7 +54,7 @@ describe('TrackingRunSource.commitsWithRuns', () => {
     addStrayEntry(repo, '.keep');
     addStrayEntry(repo, 'README.md');
 
-    const source = new TrackingRunSource(store, g);
+    const source = new TrackingRunSource(store);
     expect(await source.commitsWithRuns([second, first])).toEqual(new Set([first]));
     expect(await source.commitsWithRuns([first], 'mnist')).toEqual(new Set([first]));
     expect(await source.commitsWithRuns([second], 'iris')).toEqual(new Set());

@@ -52,7 +52,7 @@ describe('initRepository', () => {
       ),
     );
     expect(result.branch).toMatchObject({ name: 'ghml/runs', created: true });
-    expect(JSON.parse(git(repo, 'show', 'ghml/runs:ghml.json'))).toEqual({ format: 1 });
+    expect(JSON.parse(git(repo, 'show', 'ghml/runs:ghml.json'))).toEqual({ format: 2 });
     expect(git(repo, 'rev-list', '--count', 'ghml/runs')).toBe('1');
     expect(() => git(repo, 'merge-base', '--is-ancestor', 'main', 'ghml/runs')).toThrow();
     // The branch shares no history with main and is not checked out.
@@ -117,7 +117,7 @@ describe('initRepository', () => {
     expect(readFileSync(join(repo, 'ghml.yml'), 'utf8')).toContain('mine');
     // The branch is the one the user's config names.
     expect(result.branch.name).toBe('ml/runs');
-    expect(JSON.parse(git(repo, 'show', 'ml/runs:ghml.json'))).toEqual({ format: 1 });
+    expect(JSON.parse(git(repo, 'show', 'ml/runs:ghml.json'))).toEqual({ format: 2 });
   });
 
   it('installs the fork-safe pair and rewrites the action reference', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGit, type Git } from '../../../src/git/git.js';
 import { prefetchMissingBlobs } from '../../../src/tracking/store/branch-prefetch.js';
-import { prefetchRunRecords } from '../../../src/tracking/store/run-cache-prefetch.js';
+import { prefetchBlobs } from '../../../src/tracking/store/blob-batch.js';
 import {
   openTrackingStore,
   type TrackingStore,
@@ -64,20 +64,20 @@ describe('prefetch of run records in a partial clone', () => {
     expect(await store.fetch()).toBe(true);
     expect(missingNames(clone).filter((n) => n === 'run.json')).toHaveLength(4);
 
-    const runs = await store.locateRuns();
-    const reader = g.openObjectReader();
-    try {
-      const firstTwo = runs.slice(0, 2).map((r) => r.tree);
-      expect(await prefetchRunRecords(g, reader, firstTwo)).toBe(2);
-      expect(await prefetchRunRecords(g, reader, firstTwo)).toBe(0);
-    } finally {
-      await reader.close();
-    }
+    const trees = git(clone, 'ls-tree', '-r', '-d', REMOTE_TIP, 'runs')
+      .split('\n')
+      .filter((line) => line.split('\t')[1]?.split('/').length === 5)
+      .map((line) => line.split(' ')[2]?.split('\t')[0] as string);
+    const firstTwo = trees.slice(0, 2);
+    const blobs = firstTwo.map((t) => git(clone, 'rev-parse', `${t}:run.json`));
+    expect(await prefetchBlobs(g, firstTwo, blobs)).toBe(2);
+    expect(await prefetchBlobs(g, firstTwo, blobs)).toBe(0);
     const runsTree = git(clone, 'rev-parse', `${REMOTE_TIP}:runs`);
     expect(await prefetchMissingBlobs(g, runsTree, (path) => path.endsWith('/run.json'))).toBe(2);
-    // Only run.json was asked for: the metric series (one shared blob here) stay on the server.
+    // Only run.json was asked for: the marker and the metric series stay on the server.
+    expect(missingNames(clone)).toEqual(['ghml.json', 'metrics.jsonl']);
+    expect((await store.listRuns()).map((r) => r.record.id)).toHaveLength(4);
     expect(missingNames(clone)).toEqual(['metrics.jsonl']);
-    expect((await store.listRuns()).map((r) => r.record.id)).toEqual(runs.map((r) => r.id));
   });
 
   it('does nothing in a full clone', async () => {
@@ -86,18 +86,14 @@ describe('prefetch of run records in a partial clone', () => {
     const { git: g, store } = await open(clone);
     await store.fetch();
     const runs = await store.locateRuns();
-    const reader = g.openObjectReader();
-    try {
-      expect(
-        await prefetchRunRecords(
-          g,
-          reader,
-          runs.map((r) => r.tree),
-        ),
-      ).toBe(0);
-    } finally {
-      await reader.close();
-    }
+    const blobs = runs.map((r) => git(clone, 'rev-parse', `${r.tree}:run.json`));
+    expect(
+      await prefetchBlobs(
+        g,
+        runs.map((r) => r.tree),
+        blobs,
+      ),
+    ).toBe(0);
     const runsTree = git(clone, 'rev-parse', `${REMOTE_TIP}:runs`);
     expect(await prefetchMissingBlobs(g, runsTree, () => true)).toBe(0);
   });

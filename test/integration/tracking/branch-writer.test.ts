@@ -65,9 +65,9 @@ describe('tracking branch writer and reader', () => {
     expect(git(repo, 'rev-parse', `refs/heads/${BRANCH}`)).toBe(result.commit);
     expect(git(repo, 'log', '--format=%P', `refs/heads/${BRANCH}`)).toBe('');
     expect(git(repo, 'log', '-1', '--format=%B', result.commit)).toBe(
-      `run ${input.record.id} iris FINISHED\n\nGhml-Run: ${result.path}`,
+      `run ${input.record.id} iris FINISHED\n\nGhml-Run: ${result.path}\nGhml-Open: 1`,
     );
-    expect(JSON.parse(git(repo, 'show', `${BRANCH}:ghml.json`))).toEqual({ format: 1 });
+    expect(JSON.parse(git(repo, 'show', `${BRANCH}:ghml.json`))).toEqual({ format: 2 });
     expect(git(repo, 'ls-tree', '-r', '--name-only', BRANCH, result.path).split('\n')).toEqual([
       `${result.path}/artifacts/model/model.bin`,
       `${result.path}/artifacts/notes with space.txt`,
@@ -139,7 +139,7 @@ describe('tracking branch writer and reader', () => {
     const tip = git(repo, 'rev-parse', BRANCH);
     await expect(store.writeRun(input)).rejects.toThrow(RunExistsError);
     await expect(store.writeRun(input)).rejects.toThrow(
-      `run '${input.record.id}' is already recorded`,
+      `run '${input.record.id}' is already recorded in the open bucket`,
     );
     expect(git(repo, 'rev-parse', BRANCH)).toBe(tip);
   });
@@ -180,13 +180,13 @@ describe('tracking branch writer and reader', () => {
     const repo = makeRepo();
     const { g, store } = await open(repo);
     await store.writeRun(sampleInput(await g.headCommit()));
-    const blob = execInput(repo, '{"format": 2}\n');
+    const blob = execInput(repo, '{"format": 3}\n');
     const tree = execInput(repo, `100644 blob ${blob}\tghml.json\n`, 'mktree');
     const commit = git(repo, 'commit-tree', tree, '-p', BRANCH, '-m', 'from the future');
     git(repo, 'update-ref', `refs/heads/${BRANCH}`, commit);
     await expect(store.listRuns()).rejects.toThrow(NewerFormatError);
     await expect(store.listRuns()).rejects.toThrow(
-      'written by a newer ghml (format 2): upgrade ghml',
+      'written by a newer ghml (format 3): upgrade ghml',
     );
     await expect(store.writeRun(sampleInput(await g.headCommit()))).rejects.toThrow(
       NewerFormatError,

@@ -49,13 +49,16 @@ describe('a writer killed at any point', () => {
 
       for (const lock of staleLocks(join(repo, '.git', 'refs'))) rmSync(lock);
       expect(git(repo, 'fsck', '--strict', '--no-dangling')).toBe('');
+      const warnings: string[] = [];
       const store = openTrackingStore(await createGit(repo), {
         branch: 'ghml/runs',
         remote: 'origin',
         pushTimeoutMs: 1000,
+        warn: (message) => warnings.push(message),
       });
-      // listRuns parses every run.json: a half-written run would fail here.
+      // listRuns parses every record: a half-written run would be reported here.
       const runs = await store.listRuns();
+      expect(warnings).toEqual([]);
       const ids = runs.map((r) => r.id);
       for (const id of confirmed) expect(ids).toContain(id);
       expect(ids.length - confirmed.length).toBeLessThanOrEqual(delays.length);

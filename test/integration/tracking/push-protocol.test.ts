@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGit } from '../../../src/git/git.js';
 import { GitCommandError } from '../../../src/git/git-errors.js';
-import { PushRejectedError, PushTimeoutError } from '../../../src/tracking/tracking-errors.js';
+import { EntriesRefusedError, PushRejectedError } from '../../../src/tracking/tracking-errors.js';
 import {
   openTrackingStore,
   type TrackingStore,
@@ -100,10 +100,14 @@ describe('push protocol', () => {
     const input = sampleInput(head);
     await store.writeRun(input);
     const error = await store.push().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PushRejectedError);
-    expect((error as PushRejectedError).message).toContain('pre-receive hook declined');
-    expect((error as PushRejectedError).hint).toBe(
-      'the run is kept locally on ghml/runs; fix the cause, then run `ghml push`',
+    expect(error).toBeInstanceOf(EntriesRefusedError);
+    expect((error as EntriesRefusedError).refused).toEqual([
+      expect.objectContaining({ id: input.record.id, kind: 'run' }),
+    ]);
+    expect((error as EntriesRefusedError).message).toContain('pre-receive hook declined');
+    expect((error as EntriesRefusedError).message).toContain('no runs today');
+    expect((error as EntriesRefusedError).hint).toBe(
+      `the refused entries stay queued locally; fix the cause and run \`ghml push\`, or drop one with \`ghml push --drop ${input.record.id}\` (its files are saved to .git/ghml/dropped/)`,
     );
     expect(await store.unpushedRunIds()).toEqual([input.record.id]);
     expect((await store.findRun(input.record.id)).record).toEqual(input.record);
@@ -122,18 +126,47 @@ describe('push protocol', () => {
     expect(await store.unpushedRunIds()).toHaveLength(1);
   });
 
-  it('gives up after its time budget, keeping the run, and a later push succeeds', async () => {
+  it('delivers to the inbox when the branch cannot move, and a later fold puts it on the branch', async () => {
     const { origin, laptop, head } = setup();
     const other = await open(cloneRepo(origin));
-    await other.writeRun(sampleInput(head));
+    const first = sampleInput(head);
+    await other.writeRun(first);
     await other.push();
-    const store = await open(laptop, 0);
+    // A rule that refuses every update of the branch (as a protection rule would).
+    const hook = join(origin, 'hooks', 'update');
+    writeFileSync(
+      hook,
+      `#!/bin/sh\ncase "$1" in refs/heads/${BRANCH}) echo "branch is busy" >&2; exit 1;; esac\nexit 0\n`,
+    );
+    chmodSync(hook, 0o755);
+    const store = await open(laptop);
     const input = sampleInput(head);
     await store.writeRun(input);
-    await expect(store.push()).rejects.toThrow(PushTimeoutError);
-    expect(await store.unpushedRunIds()).toEqual([input.record.id]);
-    expect((await (await open(laptop)).push()).pushed).toBe(1);
-    expect(remoteRunIds(origin)).toContain(input.record.id);
+    const result = await store.push();
+    expect(result).toMatchObject({ pushed: 1, delivered: 1, folded: 0 });
+    expect(result.foldProblem).toContain('branch is busy');
+    expect(await store.unpushedRunIds()).toEqual([]);
+    expect(git(origin, 'for-each-ref', '--format=%(refname)', 'refs/ghml/inbox')).toBe(
+      `refs/ghml/inbox/${BRANCH}/${input.record.id}`,
+    );
+    expect(remoteRunIds(origin)).toEqual([first.record.id]);
+    // Any clone reads the delivered run before it is folded.
+    const reader = await open(cloneRepo(origin, ['--depth', '1']));
+    await reader.fetch();
+    expect((await reader.listRuns()).map((r) => r.id)).toEqual(
+      [first.record.id, input.record.id].sort(),
+    );
+    rmSync(hook);
+    expect(await reader.fold()).toMatchObject({ folded: 1 });
+    expect(remoteRunIds(origin)).toEqual([first.record.id, input.record.id].sort());
+    expect(git(origin, 'for-each-ref', 'refs/ghml/inbox')).toBe('');
+    expect(git(origin, 'fsck', '--strict', '--no-dangling')).toBe('');
+    // Folding again finds nothing, and the laptop sees one copy of each run.
+    expect(await store.fold()).toMatchObject({ folded: 0 });
+    await store.fetch();
+    expect((await store.listRuns()).map((r) => r.id)).toEqual(
+      [first.record.id, input.record.id].sort(),
+    );
   });
 
   it('works from a depth-1 detached CI checkout that never fetched the branch; a fresh depth-1 clone reads it', async () => {

@@ -185,7 +185,7 @@ describe('build', () => {
       ],
     });
     expect(record).toEqual({
-      format: 1,
+      format: 2,
       id: identity.id,
       experiment: 'iris',
       name: 'first',

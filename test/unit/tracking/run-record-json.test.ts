@@ -99,10 +99,10 @@ describe('formatRunRecord / parseRunRecord', () => {
   });
 
   it('refuses a newer format with an upgrade message', () => {
-    const text = formatRunRecord(record()).replace('"format": 1', '"format": 2');
+    const text = formatRunRecord(record()).replace('"format": 1', '"format": 3');
     expect(() => parseRunRecord(text, 'runs/x/run.json')).toThrow(NewerFormatError);
     expect(() => parseRunRecord(text, 'runs/x/run.json')).toThrow(
-      'runs/x/run.json was written by a newer ghml (format 2): upgrade ghml',
+      'runs/x/run.json was written by a newer ghml (format 3): upgrade ghml',
     );
   });
 
