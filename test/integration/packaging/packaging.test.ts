@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = process.cwd();
@@ -126,6 +127,28 @@ describe('Node.js versions', () => {
       expect(action.status).toBe(1);
     },
   );
+});
+
+describe("the README's performance table", () => {
+  it('states the bundle sizes of the built dist/ (within 10%), so they cannot go stale', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const row = readme.split('\n').find((line) => line.startsWith('| bundle sizes'));
+    const stated = [...(row ?? '').matchAll(/([\d.]+) KiB/g)].map((m) => Number(m[1]));
+    const actual = ['dist/action.js', 'dist/cli.js'].flatMap((file) => {
+      const data = readFileSync(join(ROOT, file));
+      return [data.length / 1024, gzipSync(data).length / 1024];
+    });
+    expect(stated).toHaveLength(4);
+    const off = actual.flatMap((kib, i) => {
+      const said = stated[i] ?? 0;
+      return Math.abs(said - kib) / kib <= 0.1
+        ? []
+        : [
+            `README says ${said} KiB, the build is ${kib.toFixed(0)} KiB (npm run build, then update the row)`,
+          ];
+    });
+    expect(off).toEqual([]);
+  });
 });
 
 describe('declared packages', () => {
