@@ -221,12 +221,13 @@ function settingProblems(text: string): string[] {
 const TEXTS = collectTexts();
 
 /**
- * Found in src/tracking, which another engineer owns: listed so this test stays green until
- * they are fixed there. The last test fails once one is fixed, so the entry is removed then.
+ * Found in files other engineers own (src/tracking, src/artifacts): `artifacts.store` is not a
+ * ghml.yml setting yet (the artifact-store work may add it). Listed so this test stays green
+ * until that is settled; the last test fails once one is fixed, so the entry is removed then.
  */
 const PENDING_ELSEWHERE = new Set([
-  "src/tracking/tracking-errors.ts: 'ghml fetch': 'fetch' is not a ghml command",
-  "src/tracking/tracking-errors.ts: 'tracking.pushTimeoutMs' is not a ghml.yml setting",
+  "src/artifacts/artifact-errors.ts: 'artifacts.store' is not a ghml.yml setting",
+  "src/tracking/run-artifact-download.ts: 'artifacts.store' is not a ghml.yml setting",
 ]);
 
 /** A problem without its line number, to compare with PENDING_ELSEWHERE. */
