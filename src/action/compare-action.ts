@@ -58,6 +58,7 @@ export async function compareAction(
       workflowRun: readWorkflowRun(settings.event.payload),
       client: github(),
       repository: parseRepository(settings.repository),
+      serverUrl: settings.env.GITHUB_SERVER_URL,
       fetch: settings.fetch,
       log,
     });

@@ -16,7 +16,14 @@ import {
 } from './action-errors.js';
 
 /** The verbs of the action (input `command`). */
-export const ACTION_COMMANDS = ['run', 'compare', 'register', 'promote', 'deploy'] as const;
+export const ACTION_COMMANDS = [
+  'run',
+  'compare',
+  'register',
+  'promote',
+  'deploy',
+  'repro',
+] as const;
 export type ActionCommand = (typeof ACTION_COMMANDS)[number];
 
 /** The event the workflow runs for. */
@@ -120,12 +127,22 @@ export interface DeployCommandSettings extends CommonSettings {
   timeoutSeconds: number;
 }
 
+/** `command: repro`: bring pipeline stages up to date (each stage that runs is a run). */
+export interface ReproCommandSettings extends CommonSettings {
+  command: 'repro';
+  /** Input `stage`: pipeline stages separated by commas or new lines; empty = every stage. */
+  stages: string[];
+  /** Input `push` (default true): push the stage runs to the remote tracking branch. */
+  push: boolean;
+}
+
 export type ActionSettings =
   | RunCommandSettings
   | CompareCommandSettings
   | RegisterCommandSettings
   | PromoteCommandSettings
-  | DeployCommandSettings;
+  | DeployCommandSettings
+  | ReproCommandSettings;
 
 /** What the main step saved for the post step (`STATE_*`). */
 export interface PostState {
@@ -164,6 +181,14 @@ export const SUPPORTED_EVENTS: Record<ActionCommand, readonly string[]> = {
   ],
   compare: ['pull_request', 'push', 'workflow_dispatch', 'schedule', 'merge_group', 'workflow_run'],
   register: ['release', 'push', 'workflow_dispatch', 'repository_dispatch'],
+  repro: [
+    'pull_request',
+    'push',
+    'workflow_dispatch',
+    'schedule',
+    'merge_group',
+    'repository_dispatch',
+  ],
   promote: ['workflow_dispatch', 'push', 'release', 'repository_dispatch'],
   deploy: ['workflow_dispatch', 'push', 'release', 'deployment', 'repository_dispatch'],
 };
@@ -310,7 +335,10 @@ function checkEvent(
 ): void {
   if (event.name === '') return; // not on Actions (a laptop, @github/local-action)
   const supported = SUPPORTED_EVENTS[command];
-  if (command === 'run' && UNSAFE_TRAINING_EVENTS[event.name] !== undefined) {
+  if (
+    (command === 'run' || command === 'repro') &&
+    UNSAFE_TRAINING_EVENTS[event.name] !== undefined
+  ) {
     throw new UnsupportedEventError(
       event.name,
       command,
@@ -434,6 +462,16 @@ export function readActionSettings(env: NodeJS.ProcessEnv, cwd: string): ActionS
         timeoutSeconds: readTimeout(env),
       };
       checkKubeTarget(settings, { namespace: 'input namespace', context: 'input kube-context' });
+      checkEvent(command, common.event, undefined);
+      return settings;
+    }
+    case 'repro': {
+      const settings: ReproCommandSettings = {
+        ...common,
+        command,
+        stages: readList(env, 'stage'),
+        push: readBoolean(env, 'push', true),
+      };
       checkEvent(command, common.event, undefined);
       return settings;
     }

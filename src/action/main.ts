@@ -15,6 +15,7 @@ import { compareAction } from './compare-action.js';
 import { readActionSettings, readPostState, STATE } from './inputs.js';
 import { runPostStep } from './post-action.js';
 import { registryAction } from './registry-actions.js';
+import { reproAction } from './repro-action.js';
 import { runTrainingAction } from './run-action.js';
 
 async function mainStep(io: ActionIo): Promise<void> {
@@ -27,6 +28,9 @@ async function mainStep(io: ActionIo): Promise<void> {
       return;
     case 'compare':
       await compareAction(settings, io);
+      return;
+    case 'repro':
+      await reproAction(settings, io);
       return;
     default:
       await registryAction(settings, io);

@@ -66,7 +66,10 @@ export interface ImportOptions {
   folder: string;
   workflowRun: WorkflowRunFacts;
   client: GitHubClient;
+  /** The importing repository (GITHUB_REPOSITORY): recorded in place of what the artifact says. */
   repository: RepoRef;
+  /** The importing workflow's GITHUB_SERVER_URL (default https://github.com): likewise. */
+  serverUrl: string | undefined;
   fetch: boolean;
   log(message: string): void;
 }
@@ -89,6 +92,8 @@ export async function importPullRequestRuns(options: ImportOptions): Promise<Imp
   }
   const artifact = await readUntrustedRunArtifact(folder, {
     headSha: workflowRun.headSha,
+    repository: `${options.repository.owner}/${options.repository.repo}`,
+    serverUrl: options.serverUrl || 'https://github.com',
     caps: artifactCaps(repo),
   });
   const prNumber = artifact.prNumber;

@@ -6,11 +6,13 @@
  * - shape: only `<run-id>/run.json`, `<run-id>/metrics.jsonl` and `<run-id>/artifacts/**`,
  *   regular files and folders only (a symlink could point anywhere), bounded depth and count;
  * - sizes: per file and in total, with the artifact limits of the trusted ghml.yml;
- * - schema: run.json and metrics.jsonl parsed by the tracking parsers, then every name and
- *   value checked against the tracking limits; the folder name must be the run id;
+ * - schema: run.json and metrics.jsonl parsed by the tracking parsers, then checked against
+ *   the schema the producer checks too (run-record-schema.ts): names, values, times within a
+ *   Date's range, the GitHub context; no `__proto__` key; the folder name must be the run id;
  * - paths: artifact paths must be valid keys (no '..', no absolute paths) and match the files,
  *   byte for byte (size and sha256);
- * - provenance: every run trained on the workflow run's head sha and names one PR number.
+ * - provenance: every run trained on the workflow run's head sha and names one PR number; its
+ *   `github.repository` and `github.serverUrl` are replaced by the importing workflow's own.
  */
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile } from 'node:fs/promises';
@@ -18,12 +20,8 @@ import { join } from 'node:path';
 import { GhmlError } from '../errors/ghml-error.js';
 import type { ArtifactFile } from '../tracking/store/branch-writer.js';
 import { isRunId } from '../tracking/store/run-path.js';
-import {
-  keyProblem,
-  validateKey,
-  validateParamValue,
-  validateTagValue,
-} from '../tracking/run-limits.js';
+import { keyProblem } from '../tracking/run-limits.js';
+import { runRecordProblem } from '../tracking/run-record-schema.js';
 import type { RunRecord } from '../tracking/run-record.js';
 import {
   formatMetricLines,
@@ -62,6 +60,10 @@ export const DEFAULT_ARTIFACT_CAPS: ArtifactCaps = {
 export interface ArtifactExpectations {
   /** The head sha of the workflow run that made the artifact (from the trusted payload). */
   headSha: string;
+  /** `owner/name` of the repository importing the runs (GITHUB_REPOSITORY); replaces the record's. */
+  repository: string;
+  /** The server URL of the importing workflow (GITHUB_SERVER_URL); replaces the record's. */
+  serverUrl: string;
   caps: ArtifactCaps;
 }
 
@@ -150,22 +152,32 @@ async function readCapped(root: string, file: FileEntry, max: number): Promise<s
   return readFile(file.full, 'utf8');
 }
 
-function checkRecordNames(root: string, where: string, record: RunRecord): void {
-  check(root, where, () => {
-    for (const [key, value] of Object.entries(record.params)) {
-      validateKey(key, 'param key');
-      validateParamValue(key, value);
+/**
+ * Refuses a `__proto__` key anywhere in run.json: as an object key it would set a prototype
+ * (or vanish) while parsing, so the record checked would not be the record written.
+ */
+function refuseProtoKeys(root: string, where: string, text: string): void {
+  try {
+    JSON.parse(text, (key, value: unknown) => {
+      if (key === '__proto__') throw new SyntaxError('__proto__');
+      return value;
+    });
+  } catch (error) {
+    if (error instanceof SyntaxError && error.message === '__proto__') {
+      throw new UntrustedArtifactError(
+        root,
+        `${where}: the key '__proto__' is not allowed (it names a JavaScript object's prototype)`,
+      );
     }
-    for (const [key, value] of Object.entries(record.tags)) {
-      validateKey(key, 'tag key');
-      validateTagValue(key, value);
-    }
-    for (const key of Object.keys(record.metrics)) validateKey(key, 'metric key');
-    if (record.github?.matrix)
-      for (const key of Object.keys(record.github.matrix)) validateKey(key, 'key');
-  });
-  if (record.name !== null && record.name.length > 250) {
-    throw new UntrustedArtifactError(root, `${where}: the run name is over 250 characters`);
+    // Not JSON at all: parseRunRecord names the problem.
+  }
+}
+
+/** The shared schema (run-record-schema.ts): the importer accepts exactly what ghml records. */
+function checkRecordSchema(root: string, where: string, record: RunRecord): void {
+  const problem = runRecordProblem(record);
+  if (problem !== undefined) {
+    throw new UntrustedArtifactError(root, `${where}: '${problem.field}' ${problem.problem}`);
   }
 }
 
@@ -190,12 +202,13 @@ async function validateRun(
     throw new UntrustedArtifactError(root, `'${runId}/${RUN_FILE}' is missing`);
   const where = `${runId}/${RUN_FILE}`;
   const text = await readCapped(root, runFile, caps.maxRunJsonBytes);
+  refuseProtoKeys(root, where, text);
   const run = check(root, where, () => parseRunRecord(text, where));
   if (run.id !== runId)
     throw new UntrustedArtifactError(root, `${where} holds run '${run.id}', not '${runId}'`);
   if (run.status === 'RUNNING')
     throw new UntrustedArtifactError(root, `${where}: run ${runId} is still RUNNING`);
-  checkRecordNames(root, where, run);
+  checkRecordSchema(root, where, run);
   if (run.source.commit !== expectations.headSha) {
     throw new UntrustedArtifactError(
       root,
@@ -203,9 +216,12 @@ async function validateRun(
     );
   }
   const prNumber = run.github?.prNumber;
-  if (prNumber === undefined || !Number.isSafeInteger(prNumber) || prNumber <= 0) {
+  if (run.github === null || prNumber === undefined) {
     throw new UntrustedArtifactError(root, `run ${runId} names no pull request number`);
   }
+  // Links in comments and reports are built from these: only the workflow's own values count.
+  run.github.repository = expectations.repository;
+  run.github.serverUrl = expectations.serverUrl;
 
   const metricsFile = byName.get(METRICS_FILE);
   const metricsText =
@@ -220,7 +236,7 @@ async function validateRun(
         root,
         `${runId}/${METRICS_FILE}: metric key '${point.key.slice(0, 100)}' ${problem}`,
       );
-    if (run.metrics[point.key] === undefined) {
+    if (!Object.hasOwn(run.metrics, point.key)) {
       throw new UntrustedArtifactError(
         root,
         `${runId}/${METRICS_FILE}: metric '${point.key}' is not in ${RUN_FILE}`,

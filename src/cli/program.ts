@@ -4,14 +4,18 @@ import { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
 import { registerCompareCommand } from './commands/compare-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
+import { registerDagCommand } from './commands/dag-command.js';
 import { registerDeployCommand } from './commands/deploy-command.js';
 import { registerInitCommand } from './commands/init-command.js';
 import { registerLogCommand } from './commands/log-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
 import { registerModelCommand } from './commands/model-command.js';
+import { registerPipelineCommand } from './commands/pipeline-command.js';
 import { registerPushCommand } from './commands/push-command.js';
+import { registerReproCommand } from './commands/repro-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerRunsCommand } from './commands/runs-command.js';
+import { registerStatusCommand } from './commands/status-command.js';
 
 export interface CommandContext {
   io: CliIo;
@@ -48,6 +52,10 @@ export function buildProgram(context: CommandContext, version: string): Command 
   registerCompareCommand(program, context);
   registerModelCommand(program, context);
   registerDeployCommand(program, context);
+  registerReproCommand(program, context);
+  registerStatusCommand(program, context);
+  registerDagCommand(program, context);
+  registerPipelineCommand(program, context);
   registerInitCommand(program, context);
   registerDemoCommand(program, context);
   return program;

@@ -46,6 +46,8 @@ export const TOP_LEVEL_KEYS = [
   'experiments',
   'registry',
   'deploy',
+  'stages',
+  'pipeline',
 ] as const;
 const TRACKING_KEYS = ['branch', 'remote', 'stdout_metrics', 'push_timeout'];
 const SOURCES_KEYS = ['params', 'metrics'];
@@ -55,6 +57,7 @@ const METRIC_KEYS = ['direction', 'threshold', 'precision'];
 const REGISTRY_KEYS = ['stages', 'requires', 'models', 'asset_urls'];
 const MODEL_KEYS = ['path', 'experiment', 'type', 'description'];
 const DEPLOY_KEYS = ['templates', 'namespace', 'context', 'image'];
+const PIPELINE_KEYS = ['name', 'image', 'vars'];
 const BUILT_IN_TEMPLATES = ['deployment', 'kserve'];
 const MAX_PRECISION = 20;
 const MAX_TEXT = 1000;
@@ -85,6 +88,9 @@ export function readConfig(r: NodeReader, file: string | null): GhmlConfig {
   config.experiments = readExperiments(r, field('experiments'));
   config.registry = readRegistry(r, field('registry'), config.registry);
   config.deploy = readDeploy(r, field('deploy'), config.registry.stages);
+  // `pipeline:` is only checked here; it and `stages:` (the pipeline definition, with its own
+  // rules and file:line errors) are read by src/pipeline.
+  checkPipeline(r, field('pipeline'));
   return config;
 }
 
@@ -501,6 +507,36 @@ function readTarget(r: NodeReader, f: Field): DeployTarget {
     } else target[key] = value;
   }
   return target;
+}
+
+function checkPipeline(r: NodeReader, f: Field): void {
+  const entries = r.entries(f, PIPELINE_KEYS, A_MAPPING);
+  const nameField = r.pick(f, entries, 'name');
+  const pipelineName = r.text(nameField, 'a pipeline name', 'write a name such as iris-pipeline');
+  if (pipelineName !== undefined) {
+    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(pipelineName)) {
+      r.report(
+        nameField,
+        `must be a pipeline name, got ${quote(pipelineName)}`,
+        "use up to 63 lowercase letters, digits or '-', e.g. iris-pipeline",
+      );
+    }
+  }
+  const imageField = r.pick(f, entries, 'image');
+  const image = r.text(
+    imageField,
+    'an image',
+    'write an image reference such as ghcr.io/acme/train:1.0',
+  );
+  if (image !== undefined) {
+    if (image === '' || image.startsWith('-') || /\s/.test(image) || image.length > MAX_TEXT) {
+      r.report(
+        imageField,
+        `must be an image reference without spaces, got ${quote(image)}`,
+        'write an image reference such as ghcr.io/acme/train:1.0',
+      );
+    }
+  }
 }
 
 function readDeploy(

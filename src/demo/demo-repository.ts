@@ -1,6 +1,7 @@
 /**
- * The demo's repository: a fresh local git repository holding examples/iris, with commits
- * made by a demo identity when the user has none configured. No network, no GitHub.
+ * The demo's repository: a fresh local git repository holding an example (examples/iris, or
+ * examples/iris-pipeline for the pipeline step), with commits made by a demo identity when
+ * the user has none configured. No network, no GitHub.
  */
 import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,14 @@ export interface DemoRepository {
 
 const DEMO_IDENTITY = { name: 'ghml demo', email: 'demo@ghml.invalid' };
 
-export async function createDemoRepository(target?: string): Promise<DemoRepository> {
+/** Files the examples write when they run: never copied into a demo repository. */
+const OUTPUTS =
+  /(__pycache__|\.pyc$|metrics\.json$|model\.pkl$|ghml\.lock$|[\\/](data|model|eval)$)/;
+
+export async function createDemoRepository(
+  target?: string,
+  example: 'iris' | 'iris-pipeline' = 'iris',
+): Promise<DemoRepository> {
   const dir = target ?? (await mkdtemp(join(tmpdir(), 'ghml-demo-')));
   let existing: string[] = [];
   try {
@@ -33,9 +41,9 @@ export async function createDemoRepository(target?: string): Promise<DemoReposit
       hint: 'give `ghml demo` a new or empty folder, or none for a temp folder',
     });
   }
-  await cp(join(examplesDir(), 'iris'), dir, {
+  await cp(join(examplesDir(), example), dir, {
     recursive: true,
-    filter: (source) => !/(__pycache__|\.pyc$|metrics\.json$|model\.pkl$)/.test(source),
+    filter: (source) => !OUTPUTS.test(source),
   });
   const git = await initRepository(dir);
   if (!(await git.tryConfig('user.email'))) {

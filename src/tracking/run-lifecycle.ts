@@ -5,7 +5,7 @@
  * stage. Events come from the branch, so they are checked field by field; one that is not
  * well-formed is ignored rather than trusted.
  */
-import type { RunEvent, RunRecord } from './run-record.js';
+import { setOwn, type RunEvent, type RunRecord } from './run-record.js';
 
 export const RUN_DELETED = 'run.deleted';
 export const RUN_RESTORED = 'run.restored';
@@ -77,13 +77,7 @@ export function applyRunEvents(
       if (typeof key !== 'string' || (typeof value !== 'string' && value !== null)) continue;
       tags ??= { ...record.tags };
       if (value === null) delete tags[key];
-      else
-        Object.defineProperty(tags, key, {
-          value,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
+      else setOwn(tags, key, value);
     }
   }
   return { record: { ...record, name, tags: tags ?? record.tags }, deleted };

@@ -7,7 +7,9 @@
  * without a step, ghml does NOT use MLflow's default of 0: the RunBuilder gives it the next
  * step of that key's series (1 + the highest step so far, 0 for the first point), so a loop
  * that never passes a step still charts as a series.
- * Timestamps: integer milliseconds since the epoch, >= 0.
+ * Timestamps: integer milliseconds since the epoch, >= 0 and at most MAX_TIME_MS. Every time
+ * ghml stores (start and end times, metric timestamps, event times) stays within the range a
+ * JavaScript Date holds, so no reader ever meets an `Invalid time value`.
  */
 import {
   InvalidNameError,
@@ -25,13 +27,32 @@ export const RUN_LIMITS = {
   maxExperimentNameLength: 100,
 } as const;
 
+/** The farthest a JavaScript Date reaches from the epoch, in ms (100,000,000 days either way). */
+export const MAX_TIME_MS = 8.64e15;
+
+/**
+ * True for a time ghml can store: whole milliseconds within a Date's range (from `minimum`,
+ * default -MAX_TIME_MS, to MAX_TIME_MS).
+ */
+export function isStorableTime(value: unknown, minimum = -MAX_TIME_MS): value is number {
+  return (
+    typeof value === 'number' && Number.isInteger(value) && value >= minimum && value <= MAX_TIME_MS
+  );
+}
+
+/** The rule isStorableTime checks, for messages. */
+export function timeRule(minimum = -MAX_TIME_MS): string {
+  return `whole milliseconds since the epoch, from ${minimum} to ${MAX_TIME_MS} (the range of a date)`;
+}
+
 const KEY_CHARS = /^[A-Za-z0-9_.\- /]{1,250}$/;
 const KEY_HINT = "use letters, digits, '_', '-', '.', ' ' and '/' between non-empty segments";
 
 /**
  * Returns why `key` breaks the key rule, or undefined when it is valid. A key must match
  * `^[A-Za-z0-9_.\- /]{1,250}$` and must not normalise to another path: no leading or trailing
- * '/', no '//', and no '.' or '..' segments (keys become file paths in some tools).
+ * '/', no '//', and no '.' or '..' segments (keys become file paths in some tools). The one
+ * key `__proto__` is refused everywhere (params, metrics, tags, artifact paths).
  */
 export function keyProblem(key: string): string | undefined {
   if (key.length === 0) return 'must not be empty';
@@ -48,6 +69,9 @@ export function keyProblem(key: string): string | undefined {
     if (segment === '..') return "must not contain '..' segments";
     if (segment === '.') return "must not contain '.' segments";
   }
+  // As an object key it would set the prototype instead of a field, so JSON writers and
+  // readers would drop it; every other name (toString, constructor, ...) is an ordinary key.
+  if (key === '__proto__') return "is reserved ('__proto__' names a JavaScript object's prototype)";
   return undefined;
 }
 
@@ -126,16 +150,32 @@ export function validateStep(key: string, step: unknown): number {
   );
 }
 
-/** Accepts a timestamp: a non-negative integer number of milliseconds since the epoch. */
+/** Accepts a timestamp: whole milliseconds since the epoch, from 0 to MAX_TIME_MS. */
 export function validateTimestamp(key: string, timestamp: unknown): number {
-  if (typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp >= 0) {
+  if (
+    typeof timestamp === 'number' &&
+    Number.isSafeInteger(timestamp) &&
+    timestamp >= 0 &&
+    timestamp <= MAX_TIME_MS
+  ) {
     return timestamp;
   }
   throw new InvalidValueError(
-    `metric ${quote(key)} timestamp must be whole milliseconds since the epoch, got ${describe(timestamp)}.`,
+    `metric ${quote(key)} timestamp must be ${timeRule(0)}, got ${describe(timestamp)}.`,
     key,
-    'timestamps are integer milliseconds',
-    'pass Math.round(Date.now()) / int(time.time() * 1000), or leave the timestamp out',
+    'timestamps are integer milliseconds within the range of a date',
+    'pass Date.now() / int(time.time() * 1000), or leave the timestamp out',
+  );
+}
+
+/** Accepts a run's start or end time: whole milliseconds within the range of a date. */
+export function validateRunTime(field: 'startTime' | 'endTime', value: unknown): number {
+  if (isStorableTime(value)) return value;
+  throw new InvalidValueError(
+    `the run's ${field} must be ${timeRule()}, got ${describe(value)}.`,
+    field,
+    'run times are integer milliseconds within the range of a date',
+    'pass Date.now() as the time',
   );
 }
 

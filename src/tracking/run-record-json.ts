@@ -17,13 +17,18 @@ import {
   type RunEvent,
   type RunStatus,
   type TrackingFormat,
+  setOwn,
 } from './run-record.js';
+import { isStorableTime, timeRule } from './run-limits.js';
 import { isCommitSha, isExperimentName, isRunId } from './store/run-path.js';
 import { InvalidRunDataError, NewerFormatError } from './tracking-errors.js';
 
-function sortedRecord<T, U>(record: Record<string, T>, map: (value: T) => U): Record<string, U> {
+function sortedRecord<T, U>(
+  record: Record<string, T>,
+  map: (value: T, key: string) => U,
+): Record<string, U> {
   const out: Record<string, U> = {};
-  for (const key of Object.keys(record).sort()) out[key] = map(record[key] as T);
+  for (const key of Object.keys(record).sort()) setOwn(out, key, map(record[key] as T, key));
   return out;
 }
 
@@ -53,7 +58,14 @@ function formatArtifact(artifact: ArtifactEntry): Record<string, unknown> {
   return out;
 }
 
-function formatSummary(summary: MetricSummary): Record<string, unknown> {
+function formatSummary(
+  summary: MetricSummary,
+  key: string,
+  refuse: (field: string, value: unknown, minimum: number) => never,
+): Record<string, unknown> {
+  if (!isStorableTime(summary.timestamp, 0)) {
+    refuse(`metrics.${key}.timestamp`, summary.timestamp, 0);
+  }
   return {
     value: encodeNumber(summary.value),
     step: summary.step,
@@ -64,8 +76,30 @@ function formatSummary(summary: MetricSummary): Record<string, unknown> {
   };
 }
 
+/**
+ * Refuses to write a time no reader could turn into a date: every time in run.json must be
+ * whole milliseconds within a Date's range (metric timestamps also not before the epoch; those
+ * are checked as their summaries are formatted). Returns the refusal for the metric checks.
+ */
+function checkRecordTimes(
+  record: RunRecord,
+): (field: string, value: unknown, minimum?: number) => never {
+  const refuse = (field: string, value: unknown, minimum?: number): never => {
+    throw new InvalidRunDataError(
+      `run.json of run ${record.id}`,
+      `'${field}' must be ${timeRule(minimum)}, got ${String(value)}`,
+    );
+  };
+  if (!isStorableTime(record.startTime)) refuse('startTime', record.startTime);
+  if (record.endTime !== null && !isStorableTime(record.endTime)) {
+    refuse('endTime', record.endTime);
+  }
+  return refuse;
+}
+
 /** run.json text: 2-space JSON in a fixed key order, ending with a newline. */
 export function formatRunRecord(record: RunRecord): string {
+  const refuse = checkRecordTimes(record);
   const out = {
     format: record.format,
     id: record.id,
@@ -83,7 +117,7 @@ export function formatRunRecord(record: RunRecord): string {
     github: record.github === null ? null : formatGithub(record.github),
     params: sortedRecord(record.params, (v) => v),
     tags: sortedRecord(record.tags, (v) => v),
-    metrics: sortedRecord(record.metrics, formatSummary),
+    metrics: sortedRecord(record.metrics, (summary, key) => formatSummary(summary, key, refuse)),
     artifacts: record.artifacts.map(formatArtifact),
   };
   return `${JSON.stringify(out, null, 2)}\n`;
@@ -140,6 +174,13 @@ class Fields {
     return this.isNull(key) ? null : this.integer(key);
   }
 
+  /** Whole milliseconds within a Date's range, not before `minimum`. */
+  time(key: string, minimum?: number): number {
+    const v = this.value[key];
+    if (!isStorableTime(v, minimum)) this.fail(key, timeRule(minimum));
+    return v;
+  }
+
   finite(key: string): number {
     const v = this.value[key];
     if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(key, 'a number');
@@ -172,7 +213,7 @@ class Fields {
     const out: Record<string, string> = {};
     for (const [k, v] of this.entries(key)) {
       if (typeof v !== 'string') this.fail(key, 'an object of strings');
-      out[k] = v;
+      setOwn(out, k, v);
     }
     return out;
   }
@@ -240,7 +281,7 @@ function parseSummary(f: Fields): MetricSummary {
   return {
     value: f.number('value'),
     step: f.finite('step'),
-    timestamp: f.finite('timestamp'),
+    timestamp: f.time('timestamp', 0),
     min: f.number('min'),
     max: f.number('max'),
     count: f.integer('count'),
@@ -258,7 +299,7 @@ export function parseRunRecord(text: string, where: string): RunRecord {
   const source = f.object('source');
   const metrics: Record<string, MetricSummary> = {};
   for (const [key] of f.entries('metrics'))
-    metrics[key] = parseSummary(f.object('metrics').object(key));
+    setOwn(metrics, key, parseSummary(f.object('metrics').object(key)));
   return {
     format,
     id: f.string('id', isRunId, 'a ULID'),
@@ -269,8 +310,8 @@ export function parseRunRecord(text: string, where: string): RunRecord {
       (s) => (RUN_STATUSES as readonly string[]).includes(s),
       RUN_STATUSES.join(', '),
     ) as RunStatus,
-    startTime: f.finite('startTime'),
-    endTime: f.isNull('endTime') ? null : f.finite('endTime'),
+    startTime: f.time('startTime'),
+    endTime: f.isNull('endTime') ? null : f.time('endTime'),
     exitCode: f.nullableInteger('exitCode'),
     source: {
       commit: source.string('commit', isCommitSha, 'a full commit sha'),
@@ -312,7 +353,7 @@ export function parseMetricLines(text: string, where = 'metrics.jsonl'): MetricP
       key: f.string('key', (s) => s.length > 0, 'a non-empty string'),
       value: f.number('value'),
       step: f.finite('step'),
-      timestamp: f.finite('timestamp'),
+      timestamp: f.time('timestamp', 0),
     });
   });
   return points;
@@ -321,6 +362,12 @@ export function parseMetricLines(text: string, where = 'metrics.jsonl'): MetricP
 /** An event file (`events/<id>.json`): `kind` and `at` first, other fields sorted. */
 export function formatRunEvent(event: RunEvent): string {
   const { kind, at, ...rest } = event;
+  if (!isStorableTime(at)) {
+    throw new InvalidRunDataError(
+      `event '${kind}'`,
+      `'at' must be ${timeRule()}, got ${String(at)}`,
+    );
+  }
   const out = { kind, at, ...sortedRecord(rest, (v) => v) };
   const text = JSON.stringify(
     out,
@@ -330,11 +377,11 @@ export function formatRunEvent(event: RunEvent): string {
   return `${text}\n`;
 }
 
-/** Parses an event file; `kind` must be a non-empty string and `at` a time in ms. */
+/** Parses an event file; `kind` must be a non-empty string and `at` a time in ms within a Date's range. */
 export function parseRunEvent(text: string, where: string): RunEvent {
   const json = parseJson(text, where);
   const f = Fields.of(where, '', json);
   const kind = f.string('kind', (s) => s.length > 0, 'a non-empty string');
-  const at = f.finite('at');
+  const at = f.time('at');
   return { ...(json as Record<string, unknown>), kind, at };
 }

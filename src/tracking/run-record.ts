@@ -124,3 +124,16 @@ export function decodeNumber(value: unknown): number | undefined {
   if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
   return undefined;
 }
+
+/**
+ * Sets an own, enumerable property: a key such as `__proto__` read from the branch stays data
+ * and never becomes an object's prototype, whatever the record's origin.
+ */
+export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}

@@ -34,6 +34,11 @@ export interface TrainingCommandOptions {
   env: NodeJS.ProcessEnv;
   /** Receives stdout chunks when set (stdout is then piped and copied to ours). */
   onStdout?: (chunk: Buffer) => void;
+  /**
+   * Where the command's stdout goes: ours (default), or our stderr, so that our stdout
+   * carries only what ghml prints (`ghml run --json`).
+   */
+  stdoutTo?: 'stdout' | 'stderr';
 }
 
 function isExecutableFile(path: string): boolean {
@@ -94,18 +99,21 @@ export async function runTrainingCommand(options: TrainingCommandOptions): Promi
   };
   for (const signal of FORWARDED) process.on(signal, onSignal);
 
+  const toStderr = options.stdoutTo === 'stderr';
   const started = spawn(program, args, {
     cwd: options.cwd,
     env: options.env,
-    stdio: ['inherit', options.onStdout ? 'pipe' : 'inherit', 'inherit'],
+    // fd 2: the command writes straight to our stderr.
+    stdio: ['inherit', options.onStdout ? 'pipe' : toStderr ? 2 : 'inherit', 'inherit'],
   });
   running.child = started;
   if (interrupted) started.kill(interrupted);
 
   if (options.onStdout && started.stdout) {
     const onStdout = options.onStdout;
+    const copy = toStderr ? process.stderr : process.stdout;
     started.stdout.on('data', (chunk: Buffer) => {
-      process.stdout.write(chunk);
+      copy.write(chunk);
       onStdout(chunk);
     });
   }

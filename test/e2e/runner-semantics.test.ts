@@ -3,6 +3,7 @@
  * at once, a job cancelled mid-training (main step killed, then the post step with the state
  * the main step saved), a fork PR with a read-only token, and bad inputs and events.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -199,6 +200,35 @@ describe('a cancelled job', () => {
     expect(post.exitCode).toBe(0);
     const runs = [...remoteRuns(origin).values()];
     expect(runs.map((run) => run['status'])).toEqual(['KILLED']);
+  });
+});
+
+describe("the training script's environment", () => {
+  it('holds neither the action inputs (INPUT_TOKEN) nor the runner tokens', async () => {
+    const pr = pushPullRequest(origin, 12, 'env-check', { 'notes.txt': 'env\n' });
+    const ctx = prContext(pr);
+    const job = createRunnerJob();
+    const seen = join(job.temp, 'seen-env.txt');
+    const result = await runActionStep({
+      job,
+      workspace: checkout(origin, pr.mergeSha, ctx.ref),
+      context: ctx,
+      env: {
+        ...setupPython(job),
+        ACTIONS_RUNTIME_TOKEN: 'runtime-token-value',
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'oidc-token-value',
+        GITHUB_TOKEN: ctx.token,
+      },
+      inputs: { command: 'run', train: `env > '${seen}'`, push: 'false' },
+    });
+    expect(result.exitCode, describeStep(result)).toBe(0);
+    const env = readFileSync(seen, 'utf8');
+    expect(env).toMatch(/^GHML_EVENTS=/m);
+    expect(env).not.toMatch(/^INPUT_/m);
+    expect(env).not.toMatch(/^ACTIONS_/m);
+    expect(env).not.toContain(ctx.token);
+    expect(env).not.toContain('runtime-token-value');
+    expect(env).not.toContain('oidc-token-value');
   });
 });
 

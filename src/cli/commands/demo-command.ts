@@ -1,7 +1,8 @@
 /**
  * `ghml demo [dir]`: the five-minute tour on a laptop, with no GitHub and no network. Creates
  * a repository holding examples/iris, trains it on two commits with different params, lists
- * the runs and compares them. Each step prints the command a user would type.
+ * the runs and compares them; then runs examples/iris-pipeline in a second repository. Each
+ * step prints the command a user would type.
  */
 import type { Command } from 'commander';
 import { createDemoRepository } from '../../demo/demo-repository.js';
@@ -82,6 +83,27 @@ export function registerDemoCommand(
           '   Without it, kubectl applies them, awaits the rollout and rolls back on failure.',
       );
       await run(['deploy', 'iris', '--stage', 'prod', '--dry-run']);
+
+      // A second repository, so the tour's runs above stay as they are.
+      const pipeline = await createDemoRepository(undefined, 'iris-pipeline');
+      await pipeline.commit('iris as a pipeline: prepare -> train -> evaluate');
+      const inPipeline = runStep ? runStep(pipeline.dir) : await defaultStep(pipeline.dir, context);
+      const runPipeline = async (args: string[]): Promise<void> => {
+        io.err(`$ ghml ${args.map(shellQuote).join(' ')}`);
+        const { exitCode } = await inPipeline(args);
+        if (exitCode !== 0)
+          throw new GhmlError(`demo step 'ghml ${args.join(' ')}' exited with ${exitCode}`);
+      };
+      say(
+        `8. Pipelines (DVC's stage format, in ${pipeline.dir}): run the stages in DAG order, each a run;
+` + '   change a param and only the stages that use it run again.',
+      );
+      await runPipeline(['dag']);
+      await runPipeline(['repro']);
+      await pipeline.setParams({ n_estimators: '50' });
+      await runPipeline(['status']);
+      await runPipeline(['repro']);
+      await runPipeline(['pipeline', 'compile', '--target', 'actions', '-o', 'pipeline.yml']);
 
       say(`Done. Explore: cd ${repo.dir} && ghml runs list   (or git log ghml/runs)`);
     });

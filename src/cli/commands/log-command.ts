@@ -5,7 +5,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { GhmlError, UsageError } from '../../errors/ghml-error.js';
-import { appendEvents, type LogEvent } from '../../tracking/ingest/event-file.js';
+import { appendEvents, loggedParam, type LogEvent } from '../../tracking/ingest/event-file.js';
+import { ParamChangedError } from '../../tracking/ingest/ingest-errors.js';
 import { copyArtifact } from '../../tracking/ingest/ingest-artifact-copy.js';
 import { parseNumberText } from '../../tracking/run-limits.js';
 import type { CommandContext } from '../program.js';
@@ -65,11 +66,17 @@ export function registerLogCommand(program: Command, context: CommandContext): v
 
   log
     .command('param')
-    .description('log a param (params cannot change once logged)')
+    .description('log a param (params cannot change once logged: another value is an error)')
     .argument('<key>')
     .argument('<value>')
     .action(async (key: string, value: string) => {
-      await appendEvents(eventsFile(context.env), [{ type: 'param', key, value }]);
+      const events = eventsFile(context.env);
+      // As ghml_log.log_param raises: a changed param fails here, not as a warning at the end.
+      const previous = await loggedParam(events, key);
+      if (previous !== undefined && previous !== value) {
+        throw new ParamChangedError(key, previous, value);
+      }
+      await appendEvents(events, [{ type: 'param', key, value }]);
     });
 
   log

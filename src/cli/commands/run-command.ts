@@ -1,27 +1,47 @@
 /** `ghml run [options] -- <command...>` */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors/ghml-error.js';
+import { parseParamOverride, type ParamOverride } from '../../tracking/param-overrides.js';
 import { runAndRecord } from '../../tracking/run-session.js';
 import { runJsonView } from '../../tracking/run-json-view.js';
 import { plural } from '../../text/format-number.js';
 import type { CommandContext } from '../program.js';
 
-export function collectKeyValue(
-  text: string,
-  previous: Record<string, string> | undefined,
-): Record<string, string> {
-  const at = text.indexOf('=');
-  if (at <= 0)
-    throw new UsageError(`--param expects key=value, got '${text}'`, {
-      hint: 'e.g. --param lr=0.01',
+/** Commander's collector for a repeatable `key=value` option (`--param`, `--matrix`). */
+function keyValues(
+  option: string,
+  example: string,
+): (text: string, previous: Record<string, string> | undefined) => Record<string, string> {
+  return (text, previous) => {
+    const at = text.indexOf('=');
+    if (at <= 0)
+      throw new UsageError(`${option} expects key=value, got '${text}'`, {
+        hint: `e.g. ${option} ${example}`,
+      });
+    // defineProperty: a key such as "__proto__" stays a key (and is refused by name later).
+    const out: Record<string, string> = { ...previous };
+    Object.defineProperty(out, text.slice(0, at), {
+      value: text.slice(at + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
     });
-  return { ...previous, [text.slice(0, at)]: text.slice(at + 1) };
+    return out;
+  };
+}
+
+const collectParam = keyValues('--param', 'lr=0.01');
+
+function collectSetParam(text: string, previous: ParamOverride[] | undefined): ParamOverride[] {
+  return [...(previous ?? []), parseParamOverride(text)];
 }
 
 interface RunOptions {
   experiment?: string;
   name?: string;
   param?: Record<string, string>;
+  setParam?: ParamOverride[];
+  matrix?: Record<string, string>;
   push: boolean;
   stdoutMetrics?: boolean;
   json?: boolean;
@@ -39,13 +59,26 @@ export function registerRunCommand(program: Command, context: CommandContext): v
     .option('-n, --name <name>', 'a human name for the run')
     .option(
       '-p, --param <key=value>',
-      'log a param before the command starts (repeatable)',
-      collectKeyValue,
+      'log a param the command does not read from a params file (repeatable)',
+      collectParam,
+    )
+    .option(
+      '-S, --set-param <[file:]key=value>',
+      'set a param in params.yaml (or file) for this run, restored afterwards (repeatable)',
+      collectSetParam,
+    )
+    .option(
+      '--matrix <key=value>',
+      'record a matrix value, as an Actions matrix job does, for local sweeps (repeatable)',
+      keyValues('--matrix', 'model=rf'),
     )
     .option('--stdout-metrics', 'parse key=value lines on stdout as metrics (Katib style)')
     .option('--no-stdout-metrics', 'do not parse stdout even if ghml.yml asks to')
     .option('--no-push', 'keep the run on the local tracking branch')
-    .option('--json', 'print the recorded run as JSON on stdout when done')
+    .option(
+      '--json',
+      "print the recorded run as JSON on stdout when done (the command's stdout goes to stderr)",
+    )
     .passThroughOptions()
     .action(async (command: string[], options: RunOptions) => {
       const result = await runAndRecord(
@@ -54,8 +87,11 @@ export function registerRunCommand(program: Command, context: CommandContext): v
           experiment: options.experiment,
           name: options.name,
           params: options.param ?? {},
+          setParams: options.setParam,
+          matrix: options.matrix,
           push: options.push,
           stdoutMetrics: options.stdoutMetrics,
+          commandStdout: options.json ? 'stderr' : 'stdout',
         },
         { cwd: context.cwd, env: context.env, log: (message) => context.io.err(message) },
       );

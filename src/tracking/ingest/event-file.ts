@@ -11,9 +11,11 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { encodeNumber } from '../run-record.js';
+import { parsePythonJson } from './python-json.js';
 import { EventFileError, InvalidValueError, quote } from './ingest-errors.js';
 import {
   describe,
+  MAX_TIME_MS,
   validateKey,
   validateMetricValue,
   validateParamValue,
@@ -21,7 +23,7 @@ import {
   validateTagValue,
   validateTimestamp,
 } from '../run-limits.js';
-import type { WarningList } from './ingest-warnings.js';
+import { WarningList } from './ingest-warnings.js';
 
 /** One metric point. Without `step` the builder uses the key's next step; without `timestamp`, the ingestion time. */
 export interface MetricEvent {
@@ -97,8 +99,9 @@ export function formatEvent(event: LogEvent): string {
         ...(event.timestamp === undefined ? {} : { timestamp: event.timestamp }),
       })}\n`;
     case 'metrics': {
-      const values: Record<string, number | string> = {};
-      for (const [key, value] of Object.entries(event.values)) values[key] = encodeNumber(value);
+      const values = Object.fromEntries(
+        Object.entries(event.values).map(([key, value]) => [key, encodeNumber(value)]),
+      );
       return `${JSON.stringify({
         type: 'metrics',
         values,
@@ -133,7 +136,7 @@ export function parseEventLine(line: string, onProblem?: (message: string) => vo
   try {
     parsed = JSON.parse(line);
   } catch (error) {
-    const retried = retryWithBareNonFinite(line);
+    const retried = parsePythonJson(line);
     if (retried === undefined) {
       throw new EventLineError(`not valid JSON (${(error as Error).message})`);
     }
@@ -158,7 +161,9 @@ export function parseEventLine(line: string, onProblem?: (message: string) => vo
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
         throw new EventLineError(`"values" must be an object of metric values`);
       }
-      const values: Record<string, number> = {};
+      // Prototype-free: a "__proto__" entry stays an entry (refused by the key rule, with a
+      // warning) instead of silently setting the prototype.
+      const values: Record<string, number> = Object.create(null) as Record<string, number>;
       for (const [key, value] of Object.entries(raw)) {
         try {
           values[key] = validateMetricValue(key, value);
@@ -234,7 +239,12 @@ function parseBatch(
       if (step !== null && !(typeof step === 'number' && Number.isSafeInteger(step))) {
         validateStep(key, step);
       }
-      if (!(typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp >= 0)) {
+      if (!(
+        typeof timestamp === 'number' &&
+        Number.isSafeInteger(timestamp) &&
+        timestamp >= 0 &&
+        timestamp <= MAX_TIME_MS
+      )) {
         validateTimestamp(key, timestamp);
       }
     } catch (error) {
@@ -270,48 +280,6 @@ function stringField(o: Record<string, unknown>, field: string): string {
   return value;
 }
 
-/**
- * Python's json.dumps writes NaN and ±Infinity as bare tokens, which JSON.parse rejects.
- * Quote them (outside strings only) and parse again; undefined when that does not help.
- */
-function retryWithBareNonFinite(line: string): unknown {
-  if (!line.includes('NaN') && !line.includes('Infinity')) return undefined;
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (inString) {
-      out += c;
-      if (c === '\\') {
-        out += line[i + 1] ?? '';
-        i++;
-      } else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') {
-      inString = true;
-      out += c;
-      continue;
-    }
-    const token = line.startsWith('NaN', i)
-      ? 'NaN'
-      : line.startsWith('-Infinity', i)
-        ? '-Infinity'
-        : line.startsWith('Infinity', i)
-          ? 'Infinity'
-          : undefined;
-    if (token !== undefined) {
-      out += `"${token}"`;
-      i += token.length - 1;
-    } else out += c;
-  }
-  try {
-    return JSON.parse(out);
-  } catch {
-    return undefined;
-  }
-}
-
 /** What reading an events file found. */
 export interface EventFileSummary {
   /** False when the file does not exist (the command logged nothing). */
@@ -328,6 +296,8 @@ export interface ReadEventFileOptions {
   /** Name used in warnings; default: the path. */
   displayName?: string;
   maxLineBytes?: number;
+  /** When set, lines without this (ASCII) text are passed over unparsed, e.g. 'param'. */
+  mustContain?: string;
 }
 
 /**
@@ -358,6 +328,9 @@ export async function readEventFile(
         message: `line is ${end - start} bytes, over the ${maxLine}-byte limit; skipped`,
       });
       return;
+    }
+    if (options.mustContain !== undefined) {
+      if (buf.subarray(start, end).indexOf(options.mustContain, 0, 'latin1') === -1) return;
     }
     const text = buf.toString('utf8', start, end);
     if (buf[start] !== 0x7b && text.trim() === '') return; // 0x7b '{': skip the trim for events
@@ -436,6 +409,23 @@ export async function readEventFile(
     }
   }
   return summary;
+}
+
+/**
+ * The value a param was first logged with in an events file so far, or undefined (also when
+ * the file does not exist). Reads only the lines that can be param events.
+ */
+export async function loggedParam(path: string, key: string): Promise<string | undefined> {
+  let value: string | undefined;
+  await readEventFile(
+    path,
+    (event) => {
+      if (value === undefined && event.type === 'param' && event.key === key) value = event.value;
+    },
+    new WarningList(0),
+    { mustContain: 'param' },
+  );
+  return value;
 }
 
 /** Checks an event against MLflow's limits before it is written; throws the typed error. */

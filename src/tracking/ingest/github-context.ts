@@ -3,6 +3,8 @@
  * In a pull_request workflow `actions/checkout` checks out the PR *merge* commit, so the
  * commit a run trained on is the PR head sha from the payload, never GITHUB_SHA.
  */
+import { UsageError } from '../../errors/ghml-error.js';
+import { quote } from './ingest-errors.js';
 import { isSha, readEventPayload } from './pull-request-event.js';
 import type { RunGithubContext } from '../run-record.js';
 
@@ -15,19 +17,39 @@ export interface ActionsEnvironment {
   eventName: string;
 }
 
-function parseMatrix(raw: string | undefined): Record<string, string> | undefined {
+/** GHML_MATRIX is not a JSON object of matrix values. */
+export class InvalidMatrixVariableError extends UsageError {
+  constructor(value: string, problem: string) {
+    super(`GHML_MATRIX must be a JSON object of matrix values, got ${quote(value)}: ${problem}`, {
+      hint: 'set GHML_MATRIX to ${{ toJSON(matrix) }} in a workflow, or pass --matrix key=value to ghml run',
+    });
+    this.name = 'InvalidMatrixVariableError';
+  }
+}
+
+/**
+ * The matrix values in `GHML_MATRIX` (a JSON object; other values than text are written as
+ * JSON), or undefined when it is unset, empty or `null`. Throws InvalidMatrixVariableError.
+ */
+export function readMatrixVariable(env: NodeJS.ProcessEnv): Record<string, string> | undefined {
+  const raw = env.GHML_MATRIX;
   if (!raw || raw.trim() === '' || raw.trim() === 'null') return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
-  } catch {
-    return undefined;
+  } catch (error) {
+    throw new InvalidMatrixVariableError(raw, (error as Error).message);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
-  const matrix: Record<string, string> = {};
-  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
-    matrix[key] = typeof value === 'string' ? value : JSON.stringify(value);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new InvalidMatrixVariableError(raw, 'not an object');
   }
+  // fromEntries defines own properties: a "__proto__" name stays a name (the schema refuses it).
+  const matrix = Object.fromEntries(
+    Object.entries(parsed as Record<string, unknown>).map(([key, value]) => [
+      key,
+      typeof value === 'string' ? value : JSON.stringify(value),
+    ]),
+  );
   return Object.keys(matrix).length > 0 ? matrix : undefined;
 }
 
@@ -41,7 +63,7 @@ interface PullRequestPayload {
 /**
  * Reads the Actions context when `GITHUB_ACTIONS=true`; returns null elsewhere. The matrix
  * comes from `GHML_MATRIX` (set it to `${{ toJSON(matrix) }}`), since the runner does not
- * expose the matrix to processes.
+ * expose the matrix to processes. Throws InvalidMatrixVariableError for a bad GHML_MATRIX.
  */
 export function readActionsEnvironment(env: NodeJS.ProcessEnv): ActionsEnvironment | null {
   if (env.GITHUB_ACTIONS !== 'true') return null;
@@ -60,7 +82,7 @@ export function readActionsEnvironment(env: NodeJS.ProcessEnv): ActionsEnvironme
   if (pr && Number.isSafeInteger(pr.number) && (pr.number as number) > 0)
     context.prNumber = pr.number as number;
   if (isSha(pr?.base?.sha)) context.prBaseSha = pr.base.sha;
-  const matrix = parseMatrix(env.GHML_MATRIX);
+  const matrix = readMatrixVariable(env);
   if (matrix) context.matrix = matrix;
 
   const headSha = isSha(pr?.head?.sha) ? pr.head.sha : null;

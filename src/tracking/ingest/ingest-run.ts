@@ -8,7 +8,8 @@
  * kept. (Call readParamsFile before starting the command to fail fast on a broken params.yaml.)
  * Only a bad run identity (experiment name, empty id) throws, from RunBuilder.build.
  */
-import { resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { ArtifactLimits } from '../../config/config-types.js';
 import { collectArtifacts, type ArtifactFile } from './artifact-collector.js';
 import { readEventFile, type EventFileSummary, type LogEvent } from './event-file.js';
@@ -26,10 +27,20 @@ export interface IngestRunInput {
   eventsFile?: string | null;
   /** Params files (ghml.yml `sources.paramsFiles`), read first; missing files are skipped. */
   paramsFiles?: readonly string[];
-  /** Metrics files (`sources.metricsFiles`), read after the events; missing files are skipped. */
+  /**
+   * Metrics files (`sources.metricsFiles`), read after the events; missing files are skipped,
+   * and so are files last written before the run started (with a warning). Their values go
+   * only into metrics the run did not log: a logged metric keeps its series (with a warning
+   * when the file disagrees).
+   */
   metricsFiles?: readonly string[];
   /** GHML_ARTIFACTS_DIR. */
   artifactsDir?: string | null;
+  /**
+   * Where copies of stored artifacts are made (in a fresh folder inside it); default the
+   * folder that holds `artifactsDir` (the open run's folder).
+   */
+  snapshotDir?: string;
   artifactLimits: ArtifactLimits;
   /** Folder relative file names are resolved against; default process.cwd(). */
   cwd?: string;
@@ -40,6 +51,8 @@ export interface IngestRunInput {
 export interface IngestedRun extends BuiltRun {
   /** Stored artifacts for the tracking-branch writer (`artifacts/<path>` <- `file`). */
   artifactFiles: ArtifactFile[];
+  /** The folder of the copies in `artifactFiles` (in the open run's folder, removed with it). */
+  artifactCopies?: string;
   /** Everything skipped, as `source:line: message` material (see formatWarning). */
   warnings: IngestWarning[];
   events: EventFileSummary;
@@ -102,6 +115,37 @@ function eachPoint(
   }
 }
 
+/** The file's modification time in ms, or undefined when it does not exist. */
+async function modifiedAt(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).mtimeMs;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Linux stamps files from a clock that lags Date.now() by up to one tick (at most 10 ms). */
+const FILE_CLOCK_LAG_MS = 20;
+
+/**
+ * True when a file with modification time `mtimeMs` was written at or after `startTime`, at
+ * the file system's resolution: times on whole (FAT: even) seconds come from a file system
+ * that keeps no finer time, and are compared with the start rounded down the same way.
+ */
+export function writtenSince(mtimeMs: number, startTime: number): boolean {
+  for (const resolution of [2000, 1000]) {
+    if (mtimeMs % resolution === 0) {
+      return mtimeMs >= Math.floor(startTime / resolution) * resolution;
+    }
+  }
+  return mtimeMs >= startTime - FILE_CLOCK_LAG_MS;
+}
+
+function isoTime(ms: number): string {
+  return new Date(Math.round(ms)).toISOString();
+}
+
 /** Reads all of a finished run's outputs and builds its record; see the module comment. */
 export async function ingestRun(input: IngestRunInput): Promise<IngestedRun> {
   const cwd = input.cwd ?? process.cwd();
@@ -148,12 +192,28 @@ export async function ingestRun(input: IngestRunInput): Promise<IngestedRun> {
 
   for (const name of input.metricsFiles ?? []) {
     try {
-      const result = await readMetricsFile(resolve(cwd, name), name);
+      const path = resolve(cwd, name);
+      const written = await modifiedAt(path);
+      if (written === undefined) continue;
+      if (!writtenSince(written, input.run.startTime)) {
+        warnings.add({
+          source: name,
+          message: `not read: it was last written at ${isoTime(written)}, before this run started at ${isoTime(input.run.startTime)} (left over from an earlier run?)`,
+        });
+        continue;
+      }
+      const result = await readMetricsFile(path, name);
       if (result === undefined) continue;
       for (const w of result.warnings) warnings.add(w);
       for (const [key, value] of result.metrics) {
         try {
-          builder.addFinalMetric(key, value);
+          const logged = builder.addFinalMetric(key, value);
+          if (logged !== undefined) {
+            warnings.add({
+              source: name,
+              message: `metric '${key}' is ${String(value)} here but the run logged ${String(logged)} last; the logged value is kept`,
+            });
+          }
         } catch (error) {
           fail(name, error);
         }
@@ -164,17 +224,20 @@ export async function ingestRun(input: IngestRunInput): Promise<IngestedRun> {
   }
 
   let artifactFiles: ArtifactFile[] = [];
+  let artifactCopies: string | undefined;
   let artifacts: RunIdentity['artifacts'] = [];
   if (input.artifactsDir) {
     try {
       const collected = await collectArtifacts({
         dir: input.artifactsDir,
+        snapshotDir: input.snapshotDir ?? dirname(resolve(input.artifactsDir)),
         maxFileBytes: input.artifactLimits.maxFileBytes,
         maxTotalBytes: input.artifactLimits.maxTotalBytes,
       });
       for (const w of collected.warnings) warnings.add(w);
       artifacts = collected.entries;
       artifactFiles = collected.files;
+      artifactCopies = collected.copies;
     } catch (error) {
       fail('artifacts', error);
     }
@@ -182,5 +245,11 @@ export async function ingestRun(input: IngestRunInput): Promise<IngestedRun> {
 
   const built = builder.build({ ...input.run, artifacts });
   for (const w of built.warnings) warnings.add(w);
-  return { ...built, artifactFiles, warnings: warnings.list(), events };
+  return {
+    ...built,
+    artifactFiles,
+    ...(artifactCopies === undefined ? {} : { artifactCopies }),
+    warnings: warnings.list(),
+    events,
+  };
 }

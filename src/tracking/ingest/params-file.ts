@@ -55,8 +55,9 @@ export function flattenParams(loaded: LoadedYaml, file: string): ParamsFileResul
   };
 
   let visits = 0;
+  let overflow = false;
   const visit = (node: unknown, key: string, depth: number): void => {
-    if (params.size >= MAX_ENTRIES || visits >= MAX_VISITS) return;
+    if (visits >= MAX_VISITS) return;
     visits += 1;
     const resolved = resolve(node, doc);
     if (isMap(resolved) && depth < MAX_DEPTH) {
@@ -107,6 +108,10 @@ export function flattenParams(loaded: LoadedYaml, file: string): ParamsFileResul
       );
       return;
     }
+    if (params.size >= MAX_ENTRIES && !params.has(key)) {
+      overflow = true;
+      return;
+    }
     if (params.has(key)) {
       warn(
         node,
@@ -118,10 +123,10 @@ export function flattenParams(loaded: LoadedYaml, file: string): ParamsFileResul
   };
 
   visit(root, '', 0);
-  if (params.size >= MAX_ENTRIES) {
+  if (overflow) {
     warnings.push({
       source: file,
-      message: `more than ${MAX_ENTRIES} params; the rest were skipped`,
+      message: `more than ${MAX_ENTRIES} params; the first ${MAX_ENTRIES} (in file order) were recorded, the rest skipped`,
     });
   } else if (visits >= MAX_VISITS) {
     warnings.push({
@@ -129,6 +134,7 @@ export function flattenParams(loaded: LoadedYaml, file: string): ParamsFileResul
       message: `more than ${MAX_VISITS} entries (aliases expand to too many); the rest were skipped`,
     });
   }
+  // fromEntries defines own properties: no key can reach the prototype.
   return { params: Object.fromEntries(params), warnings };
 }
 

@@ -30,6 +30,7 @@ import {
   validateTimestamp,
 } from '../run-limits.js';
 import { UsageError } from '../../errors/ghml-error.js';
+import { InvalidRunRecordError, runRecordProblem } from '../run-record-schema.js';
 import type { IngestWarning } from './ingest-warnings.js';
 
 /** Who the run is and how it ended; everything `build` needs besides the logged data. */
@@ -153,21 +154,21 @@ export class RunBuilder {
   }
 
   /**
-   * Logs a final value from a metrics file (DVC-style): it goes at the series' highest step
-   * (0 for a new key) with the current time, so it becomes the summary value. When the series
-   * already ends with the same value (the script logged it and wrote the file), nothing is added.
+   * Logs a value from a metrics file (DVC-style). A key the run did not log gets one point at
+   * step 0 with the builder's clock (or `timestamp`). A key the run logged keeps its series:
+   * the logged points win over the file. Returns the last logged value when the file's value
+   * differs from it (so the caller can warn), undefined otherwise.
    */
-  addFinalMetric(key: string, value: unknown, timestamp?: number): void {
+  addFinalMetric(key: string, value: unknown, timestamp?: number): number | undefined {
     const series = this.series.get(key);
     if (series === undefined) {
       this.addMetric(key, value, 0, timestamp);
-      return;
+      return undefined;
     }
     const v = typeof value === 'number' ? value : validateMetricValue(key, value);
     const order = series.order();
-    const last = order[order.length - 1];
-    if (last !== undefined && Object.is(series.values[last], v)) return;
-    this.addMetric(key, v, series.maxStep, timestamp);
+    const last = series.values[order[order.length - 1] as number] as number;
+    return Object.is(last, v) ? undefined : last;
   }
 
   /** Records that the command announced an artifact; `build` warns when the file is missing. */
@@ -204,14 +205,16 @@ export class RunBuilder {
       }
     }
 
-    const metrics: Record<string, MetricSummary> = {};
+    const summaries: Array<[string, MetricSummary]> = [];
     const chunks: Buffer[] = [];
     for (const key of [...this.series.keys()].sort(byCodeUnits)) {
       const series = this.series.get(key) as Series;
       const order = series.order();
-      metrics[key] = summarize(series, order);
+      summaries.push([key, summarize(series, order)]);
       appendJsonl(chunks, key, series, order);
     }
+    // fromEntries defines own properties: no key can reach the prototype.
+    const metrics: Record<string, MetricSummary> = Object.fromEntries(summaries);
 
     const record: RunRecord = {
       format: TRACKING_FORMAT,
@@ -229,6 +232,10 @@ export class RunBuilder {
       metrics,
       artifacts,
     };
+    const problem = runRecordProblem(record);
+    if (problem !== undefined) {
+      throw new InvalidRunRecordError(problem, 'the run cannot be recorded with this value');
+    }
     return { record, metricsJsonl: Buffer.concat(chunks), warnings };
   }
 }

@@ -18,7 +18,7 @@ import type {
   RunRecord,
   RunStatus,
 } from '../run-record.js';
-import { RUN_STATUSES } from '../run-record.js';
+import { RUN_STATUSES, setOwn } from '../run-record.js';
 import { isCommitSha, isExperimentName, isRunId } from './run-path.js';
 
 /** A sealed run: its record and the oid of its run folder's tree (its files are read through it). */
@@ -77,15 +77,7 @@ export function isTimeMs(value: number): boolean {
   return Number.isFinite(value) && Math.abs(value) <= MAX_TIME;
 }
 
-/** Sets an own property, so a key such as `__proto__` is kept as data, never as a prototype. */
-function put<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
-}
+const put = setOwn;
 
 class StringTable {
   readonly strings: string[] = [];

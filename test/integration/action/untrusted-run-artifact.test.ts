@@ -1,6 +1,6 @@
 /** Validation of a pull_request workflow's run artifact as untrusted data, on real folders. */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -78,10 +78,19 @@ function artifact(runs: RunRecord[] = [record(RUN_A)]): string {
   return dir;
 }
 
+const TRUSTED = { repository: 'acme/models', serverUrl: 'https://ghe.example.com' };
+
 const expectations = (caps: Partial<ArtifactCaps> = {}) => ({
   headSha: HEAD,
+  ...TRUSTED,
   caps: { ...DEFAULT_ARTIFACT_CAPS, ...caps },
 });
+
+/** Rewrites one run's run.json text (the formatter refuses bad values, an attacker does not). */
+function editRunJson(dir: string, edit: (text: string) => string, id = RUN_A): void {
+  const path = join(dir, id, 'run.json');
+  writeFileSync(path, edit(readFileSync(path, 'utf8')));
+}
 
 async function rejection(dir: string, caps: Partial<ArtifactCaps> = {}): Promise<string> {
   const error = await readUntrustedRunArtifact(dir, expectations(caps)).catch((e: unknown) => e);
@@ -250,10 +259,121 @@ describe('readUntrustedRunArtifact', () => {
   it('rejects a run that trained on another commit than the workflow run', async () => {
     const error = await readUntrustedRunArtifact(artifact(), {
       headSha: 'b'.repeat(40),
+      ...TRUSTED,
       caps: DEFAULT_ARTIFACT_CAPS,
     }).catch((e: unknown) => e);
     expect((error as Error).message).toContain(`trained on commit ${HEAD}`);
   });
+
+  it.each<[string, (text: string) => string, string]>([
+    ['startTime 1e300', (t) => t.replace('"startTime": 1,', '"startTime": 1e300,'), "'startTime'"],
+    [
+      'startTime -8.64e15-1',
+      (t) => t.replace('"startTime": 1,', '"startTime": -8640000000000001,'),
+      "'startTime'",
+    ],
+    [
+      'endTime 8.64e15+1',
+      (t) => t.replace('"endTime": 2,', '"endTime": 8640000000000001,'),
+      "'endTime'",
+    ],
+    [
+      'a fractional startTime',
+      (t) => t.replace('"startTime": 1,', '"startTime": 1.5,'),
+      "'startTime'",
+    ],
+    [
+      'a metric summary timestamp past the range of a date',
+      (t) => t.replace('"timestamp": 1,', '"timestamp": 1e300,'),
+      "'metrics.acc.timestamp'",
+    ],
+  ])(
+    'rejects a time a date cannot hold (%s), naming the file and the field',
+    async (_name, edit, field) => {
+      const dir = artifact();
+      editRunJson(dir, edit);
+      const message = await rejection(dir);
+      expect(message).toContain(`${RUN_A}/run.json`);
+      expect(message).toContain(field);
+      expect(message).toContain('8640000000000000');
+    },
+  );
+
+  it('rejects a metrics.jsonl timestamp a date cannot hold, naming the line', async () => {
+    const dir = artifact();
+    writeFileSync(
+      join(dir, RUN_A, 'metrics.jsonl'),
+      '{"key":"acc","value":1,"step":0,"timestamp":1}\n{"key":"acc","value":1,"step":1,"timestamp":-1}\n',
+    );
+    const message = await rejection(dir);
+    expect(message).toContain(`${RUN_A}/metrics.jsonl:2`);
+    expect(message).toContain("'timestamp'");
+  });
+
+  it('replaces the github repository and server URL with the trusted ones', async () => {
+    const run = record(RUN_A);
+    run.github = {
+      ...(run.github as NonNullable<RunRecord['github']>),
+      repository: 'attacker/phish',
+      serverUrl: 'https://evil.example',
+    };
+    const result = await readUntrustedRunArtifact(artifact([run]), expectations());
+    expect(result.runs[0]?.record.github).toMatchObject(TRUSTED);
+  });
+
+  it('accepts what the producer records: matrix names such as python:version', async () => {
+    const run = record(RUN_A);
+    run.github = {
+      ...(run.github as NonNullable<RunRecord['github']>),
+      matrix: { 'python:version': '3.12', 'os name': 'ubuntu-latest' },
+    };
+    run.name = 'n'.repeat(250);
+    const result = await readUntrustedRunArtifact(artifact([run]), expectations());
+    expect(result.runs[0]?.record.github?.matrix).toEqual({
+      'os name': 'ubuntu-latest',
+      'python:version': '3.12',
+    });
+  });
+
+  it.each<[string, (text: string) => string, string]>([
+    [
+      'a run name over 250 characters',
+      (t) => t.replace('"name": null', `"name": "${'n'.repeat(251)}"`),
+      "'name'",
+    ],
+    [
+      'a matrix name __proto__',
+      (t) => t.replace('"prNumber": 21', '"prNumber": 21, "matrix": {"__proto__": "x"}'),
+      '__proto__',
+    ],
+    ['a param named __proto__', (t) => t.replace('"lr": "0.1"', '"__proto__": "0.1"'), '__proto__'],
+    [
+      'a metric named __proto__',
+      (t) => t.replace('"metrics": {\n    "acc"', '"metrics": {\n    "__proto__"'),
+      '__proto__',
+    ],
+    [
+      'a workflow run id that is not a number',
+      (t) => t.replace('"runId": "1"', '"runId": "../../x"'),
+      "'github.runId'",
+    ],
+  ])('rejects %s', async (_name, edit, message) => {
+    const dir = artifact();
+    editRunJson(dir, edit);
+    expect(await rejection(dir)).toContain(message);
+  });
+
+  it.each(['toString', 'constructor', 'valueOf', 'hasOwnProperty'])(
+    'rejects a metrics.jsonl key %s that run.json does not list',
+    async (key) => {
+      const dir = artifact();
+      writeFileSync(
+        join(dir, RUN_A, 'metrics.jsonl'),
+        `{"key":"${key}","value":1,"step":0,"timestamp":1}\n`,
+      );
+      expect(await rejection(dir)).toContain(`metric '${key}' is not in run.json`);
+    },
+  );
 
   it('rejects an empty or missing folder', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'ghml-artifact-'));

@@ -78,7 +78,8 @@ describe('ghml run', () => {
     expect(run?.exitCode).toBe(0);
     expect(run?.params).toEqual({ 'train.lr': '0.01', epochs: '3', seed: '7', optimizer: 'adam' });
     expect(run?.metrics.loss).toMatchObject({ value: 0.25, step: 2, min: 0.25, max: 0.5 });
-    expect(run?.metrics.acc).toMatchObject({ value: 0.75, step: 1 });
+    // 'epoch 2: acc=0.75' is recorded at step 2, as the README says.
+    expect(run?.metrics.acc).toMatchObject({ value: 0.75, step: 2 });
     expect(run?.metrics.f1).toMatchObject({ value: 0.8 });
     expect(run?.metrics.nan_metric?.value).toBe('NaN');
     expect(run?.source.commit).toBe(git(repo, 'rev-parse', 'HEAD'));

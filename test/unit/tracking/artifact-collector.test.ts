@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,7 +26,12 @@ describe('collectArtifacts', () => {
     put(dir, 'model/m.pkl', 'mmmmmm'); // 6
     put(dir, 'model/z.txt', 'zzzzzzzz'); // 8: would pass 16 total
     put(dir, 'y.txt', 'yy'); // 2
-    const result = await collectArtifacts({ dir, maxFileBytes: 10, maxTotalBytes: 16 });
+    const result = await collectArtifacts({
+      dir,
+      snapshotDir: tempDir('ghml-snap-'),
+      maxFileBytes: 10,
+      maxTotalBytes: 16,
+    });
     expect(result.entries).toEqual([
       { path: 'a.txt', size: 4, sha256: sha('aaaa'), stored: true },
       {
@@ -64,7 +69,12 @@ describe('collectArtifacts', () => {
     symlinkSync('nowhere', join(dir, 'broken'));
     put(dir, 'bad name (1).txt', 'x');
     execFileSync('mkfifo', [join(dir, 'pipe')]);
-    const result = await collectArtifacts({ dir, maxFileBytes: 1000, maxTotalBytes: 1000 });
+    const result = await collectArtifacts({
+      dir,
+      snapshotDir: tempDir('ghml-snap-'),
+      maxFileBytes: 1000,
+      maxTotalBytes: 1000,
+    });
     expect(result.entries.map((e) => e.path)).toEqual(['alias.txt', 'real.txt', 'sub/inner.txt']);
     expect(result.entries[0]?.sha256).toBe(sha('real'));
     expect(result.warnings.map((w) => w.message)).toEqual([
@@ -79,7 +89,12 @@ describe('collectArtifacts', () => {
 
   it('returns nothing for a missing folder and caps the number of files', async () => {
     expect(
-      await collectArtifacts({ dir: join(tempDir(), 'none'), maxFileBytes: 1, maxTotalBytes: 1 }),
+      await collectArtifacts({
+        dir: join(tempDir(), 'none'),
+        snapshotDir: tempDir('ghml-snap-'),
+        maxFileBytes: 1,
+        maxTotalBytes: 1,
+      }),
     ).toEqual({
       entries: [],
       files: [],
@@ -89,6 +104,7 @@ describe('collectArtifacts', () => {
     for (let i = 0; i < 5; i++) put(dir, `f${i}`, String(i));
     const result = await collectArtifacts({
       dir,
+      snapshotDir: tempDir('ghml-snap-'),
       maxFileBytes: 10,
       maxTotalBytes: 10,
       maxFiles: 3,
@@ -126,7 +142,129 @@ describe('copyArtifact', () => {
       "Invalid artifact path '../up/ok.txt'",
     );
     expect(
-      (await collectArtifacts({ dir: artifacts, maxFileBytes: 9, maxTotalBytes: 9 })).entries,
+      (
+        await collectArtifacts({
+          dir: artifacts,
+          snapshotDir: tempDir('ghml-snap-'),
+          maxFileBytes: 9,
+          maxTotalBytes: 9,
+        })
+      ).entries,
     ).toEqual([]);
+  });
+});
+
+/** Starts a real child process running `script` (Node) until `stop` exists. */
+function startChild(script: string, stop: string): { ready: Promise<void>; done: Promise<void> } {
+  const child = spawn(process.execPath, ['-e', script, stop], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ready = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { ready, done: ready.then(() => exited) };
+}
+
+describe('collectArtifacts against a process still writing', () => {
+  it('skips files that vanish or change while read, with a warning each, and stores what it hashed', async () => {
+    const dir = tempDir('ghml-art-');
+    const stop = join(tempDir(), 'stop');
+    // A trainer's checkpoint rotation that outlives the command: every millisecond, delete
+    // the oldest checkpoint, write a new one and rewrite one in place.
+    const rotator = `
+      const fs = require('fs'), path = require('path');
+      const dir = ${JSON.stringify(join(dir, 'ckpt'))};
+      const pause = new Int32Array(new SharedArrayBuffer(4));
+      fs.mkdirSync(dir, { recursive: true });
+      for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(dir, 'step-' + i + '.pt'), 'w'.repeat(2000) + i);
+      process.stdout.write('ready');
+      let next = 300;
+      while (!fs.existsSync(process.argv[1])) {
+        fs.rmSync(path.join(dir, 'step-' + (next - 300) + '.pt'), { force: true });
+        fs.writeFileSync(path.join(dir, 'step-' + next + '.pt'), 'n'.repeat(2000) + next);
+        fs.writeFileSync(path.join(dir, 'step-' + (next - 150) + '.pt'), 'r'.repeat(1000 + (next % 7)));
+        next++;
+        Atomics.wait(pause, 0, 0, 1);
+      }`;
+    put(dir, 'model.pkl', 'final model');
+    const child = startChild(rotator, stop);
+    await child.ready;
+    let skipped = 0;
+    try {
+      for (let round = 0; round < 5; round++) {
+        const result = await collectArtifacts({
+          dir,
+          snapshotDir: tempDir('ghml-snap-'),
+          maxFileBytes: 1_000_000,
+          maxTotalBytes: 100_000_000,
+        });
+        expect(result.entries.map((e) => e.path)).toContain('model.pkl');
+        for (const warning of result.warnings) {
+          expect(warning.message).toMatch(
+            /^'ckpt\/step-\d+\.pt': (vanished before it could be read|vanished while it was read|kept changing while it was read \(3 tries\)); skipped$/,
+          );
+        }
+        skipped += result.warnings.length;
+        const byPath = new Map(result.entries.map((e) => [e.path, e]));
+        for (const file of result.files) {
+          expect(sha(readFileSync(file.file))).toBe(byPath.get(file.path)?.sha256);
+        }
+      }
+    } finally {
+      writeFileSync(stop, '');
+      await child.done;
+    }
+    // The rotation really raced the reads (else this test would show nothing).
+    expect(skipped).toBeGreaterThan(0);
+  });
+
+  it('never reads outside the folder while a process swaps a folder for a symlink', async () => {
+    const dir = tempDir('ghml-art-');
+    const outside = tempDir('ghml-outside-');
+    const hold = tempDir('ghml-hold-');
+    writeFileSync(join(outside, 'a.bin'), 'SECRET');
+    writeFileSync(join(outside, 'only-outside.txt'), 'SECRET');
+    put(dir, 'ckpt/a.bin', 'inside');
+    const stop = join(tempDir(), 'stop');
+    // Swaps ckpt/ for a symlink to the outside folder for 1 ms, then back for 5 ms.
+    const swapper = `
+      const fs = require('fs');
+      const ckpt = ${JSON.stringify(join(dir, 'ckpt'))}, held = ${JSON.stringify(join(hold, 'ckpt'))};
+      const pause = new Int32Array(new SharedArrayBuffer(4));
+      process.stdout.write('ready');
+      while (!fs.existsSync(process.argv[1])) {
+        fs.renameSync(ckpt, held);
+        fs.symlinkSync(${JSON.stringify(outside)}, ckpt);
+        Atomics.wait(pause, 0, 0, 1);
+        fs.unlinkSync(ckpt);
+        fs.renameSync(held, ckpt);
+        Atomics.wait(pause, 0, 0, 5);
+      }`;
+    const child = startChild(swapper, stop);
+    await child.ready;
+    const secret = sha('SECRET');
+    let insideRead = 0;
+    let swapSeen = 0;
+    try {
+      for (let round = 0; round < 300; round++) {
+        const result = await collectArtifacts({
+          dir,
+          snapshotDir: tempDir('ghml-snap-'),
+          maxFileBytes: 1000,
+          maxTotalBytes: 1000,
+        });
+        for (const entry of result.entries) {
+          expect(entry.sha256).not.toBe(secret);
+          if (entry.sha256 === sha('inside')) insideRead += 1;
+        }
+        for (const file of result.files) expect(readFileSync(file.file, 'utf8')).not.toBe('SECRET');
+        if (result.warnings.length > 0) swapSeen += 1;
+      }
+    } finally {
+      writeFileSync(stop, '');
+      await child.done;
+    }
+    // Both states were met: the file was read while inside, skipped while swapped.
+    expect(insideRead).toBeGreaterThan(0);
+    expect(swapSeen).toBeGreaterThan(0);
   });
 });

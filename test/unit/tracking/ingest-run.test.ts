@@ -1,7 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ingestRun, type IngestRunInput } from '../../../src/tracking/ingest/ingest-run.js';
+import {
+  ingestRun,
+  writtenSince,
+  type IngestRunInput,
+} from '../../../src/tracking/ingest/ingest-run.js';
 import { RunBuilder, parseMetricsJsonl } from '../../../src/tracking/ingest/run-builder.js';
 import { StdoutMetricsParser } from '../../../src/tracking/ingest/stdout-metrics.js';
 import { formatWarning } from '../../../src/tracking/ingest/ingest-warnings.js';
@@ -45,7 +49,7 @@ describe('ingestRun', () => {
     );
     const builder = new RunBuilder({ now: () => 100 });
     const stdout = new StdoutMetricsParser(builder, { now: () => 50 });
-    stdout.write('epoch=0 throughput=10\nepoch=1 throughput=12\n');
+    stdout.write('epoch=0 throughput=10.0\nepoch=1 throughput=12.0\n');
     stdout.end();
 
     const result = await ingestRun({
@@ -60,34 +64,76 @@ describe('ingestRun', () => {
     });
     expect(result.record.params).toEqual({ 'train.epochs': '3', 'train.lr': '0.01' });
     expect(result.record.tags).toEqual({ note: 'hello' });
+    // metrics.json disagrees with the logged series of acc and loss: the logged points win.
     expect(result.record.metrics.acc).toEqual({
-      value: 0.95,
+      value: 0.93,
       step: 1,
-      timestamp: 100,
+      timestamp: 11,
       min: 0.4,
-      max: 0.95,
-      count: 4,
+      max: 0.93,
+      count: 3,
     });
-    // loss: Infinity at step 0 from the events, then NaN from metrics.json at the same step.
-    expect(result.record.metrics.loss?.value).toBeNaN();
-    expect(result.record.metrics.loss?.max).toBe(Number.POSITIVE_INFINITY);
+    expect(result.record.metrics.loss).toMatchObject({ value: Number.POSITIVE_INFINITY, count: 1 });
     expect(result.record.metrics.throughput).toMatchObject({ value: 12, step: 1, count: 2 });
     expect(result.record.artifacts).toEqual([
       expect.objectContaining({ path: 'model.pkl', size: 7, stored: true }),
     ]);
+    // The writer stores a copy made while hashing, next to the artifacts folder.
     expect(result.artifactFiles).toEqual([
-      { path: 'model.pkl', file: join(artifacts, 'model.pkl') },
+      { path: 'model.pkl', file: join(result.artifactCopies ?? '', '0') },
     ]);
+    expect(result.artifactCopies?.startsWith(join(cwd, 'stored-'))).toBe(true);
+    expect(readFileSync(result.artifactFiles[0]?.file ?? '', 'utf8')).toBe('weights');
     expect(result.warnings.map(formatWarning)).toEqual([
       "events:2: param 'train.lr' was already logged as '0.01'; params are immutable within a run, cannot change it to '0.5'. Event skipped.",
       expect.stringMatching(/^events:4: not valid JSON/),
+      "metrics.json: metric 'acc' is 0.95 here but the run logged 0.93 last; the logged value is kept",
+      "metrics.json: metric 'loss' is NaN here but the run logged Infinity last; the logged value is kept",
     ]);
     const lines = result.metricsJsonl.toString().trim().split('\n');
-    expect(lines).toContain('{"key":"loss","value":"NaN","step":0,"timestamp":100}');
     expect(lines).toContain('{"key":"loss","value":"Infinity","step":0,"timestamp":12}');
-    expect(parseMetricsJsonl(result.metricsJsonl)).toHaveLength(8);
+    expect(parseMetricsJsonl(result.metricsJsonl)).toHaveLength(6);
     expect(result.events).toEqual({ found: true, lines: 7, events: 5, skipped: 2 });
   });
+
+  it('reads a metrics file only when it was written after the run started', async () => {
+    const cwd = tempDir('ghml-ingest-');
+    const stale = join(cwd, 'metrics.json');
+    const fresh = join(cwd, 'metrics.yaml');
+    writeFileSync(stale, '{"acc": 0.5, "old_only": 1}');
+    writeFileSync(fresh, 'f1: 0.7\n');
+    const startTime = Date.now();
+    // metrics.json is an hour old: left over from an earlier run.
+    const hourAgo = new Date(startTime - 3_600_000);
+    utimesSync(stale, hourAgo, hourAgo);
+    const now = new Date(startTime + 5);
+    utimesSync(fresh, now, now);
+    const result = await ingestRun({
+      run: { ...run, status: 'KILLED', exitCode: null, startTime, endTime: startTime + 10 },
+      cwd,
+      metricsFiles: ['metrics.json', 'metrics.yaml'],
+      artifactLimits: limits,
+    });
+    expect(Object.keys(result.record.metrics)).toEqual(['f1']);
+    expect(result.warnings.map(formatWarning)).toEqual([
+      expect.stringMatching(
+        /^metrics\.json: not read: it was last written at .*, before this run started at .* \(left over from an earlier run\?\)$/,
+      ),
+    ]);
+  });
+
+  it.each([
+    ['a file system with nanosecond times, a file stamped by a lagging clock', 1000.5, 1010, true],
+    ['a file system with nanosecond times, a file from before the run', 900.5, 1010, false],
+    ['a file system with whole seconds, a file written in the start second', 5000, 5999, true],
+    ['a file system with whole seconds, a file from the second before', 3000, 4999, false],
+    ['FAT (even seconds)', 4000, 5999, true],
+  ])(
+    'decides "written since the start" at the file system resolution: %s',
+    (_n, mtime, start, ok) => {
+      expect(writtenSince(mtime, start)).toBe(ok);
+    },
+  );
 
   it('keeps the run when the params file is broken and nothing was logged', async () => {
     const cwd = tempDir('ghml-ingest-');

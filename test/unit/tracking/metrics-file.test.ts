@@ -104,3 +104,50 @@ describe('readMetricsFile with alias bombs', () => {
     );
   });
 });
+
+describe('readMetricsFile with many keys', () => {
+  it('reads a 200,000-key JSON file, keeps the first 10,000 metrics and warns about the rest', async () => {
+    const entries = Array.from({ length: 200_000 }, (_, i) => `"m${i}": ${i / 8}`);
+    const path = write('metrics.json', `{${entries.join(',\n')}}\n`);
+    const result = await readMetricsFile(path, 'metrics.json');
+    expect(result?.metrics.size).toBe(10_000);
+    expect(result?.metrics.get('m9999')).toBe(9999 / 8);
+    expect(result?.warnings).toEqual([
+      {
+        source: 'metrics.json',
+        message:
+          'more than 10000 metrics; the first 10000 (in file order) were recorded, the rest skipped',
+      },
+    ]);
+  });
+
+  it('warns when a YAML file has more than 10,000 metrics, and is silent at exactly 10,000', async () => {
+    const yaml = (n: number): string =>
+      Array.from({ length: n }, (_, i) => `m${i}: ${i}.5`).join('\n');
+    const exact = await readMetricsFile(write('metrics.yaml', yaml(10_000)), 'metrics.yaml');
+    expect(exact?.metrics.size).toBe(10_000);
+    expect(exact?.warnings).toEqual([]);
+    const over = await readMetricsFile(write('metrics.yaml', yaml(10_001)), 'metrics.yaml');
+    expect(over?.metrics.size).toBe(10_000);
+    expect(over?.warnings.map((w) => w.message)).toEqual([
+      'more than 10000 metrics; the first 10000 (in file order) were recorded, the rest skipped',
+    ]);
+  });
+
+  it('refuses a YAML file over the size limit at once, naming the file and the limit', async () => {
+    const lines = Array.from({ length: 1_000_000 }, (_, i) => `m${i}: 0.5`);
+    const path = write('metrics.yaml', `${lines.join('\n')}\n`);
+    const error = await readMetricsFile(path, 'metrics.yaml').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SourceFileError);
+    expect((error as Error).message).toMatch(
+      /^metrics\.yaml: is \d+ bytes; params and metrics files are read as YAML up to 2097152 bytes$/,
+    );
+  });
+
+  it('still refuses a repeated key, naming its line', async () => {
+    const path = write('metrics.yaml', 'acc: 0.5\nloss: 0.1\nacc: 0.7\n');
+    await expect(readMetricsFile(path, 'metrics.yaml')).rejects.toThrow(
+      'metrics.yaml:3:1: Map keys must be unique',
+    );
+  });
+});

@@ -159,3 +159,16 @@ describe('readParamsFile with alias bombs', () => {
     );
   });
 });
+
+describe('readParamsFile with many keys', () => {
+  it('reads 50,000 flat keys (linear, not quadratic), keeping 10,000 with a warning', async () => {
+    const lines = Array.from({ length: 50_000 }, (_, i) => `p${i}: ${i}`);
+    const path = join(tempDir('ghml-params-'), 'params.yaml');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const result = await readParamsFile(path, 'params.yaml');
+    expect(Object.keys(result?.params ?? {})).toHaveLength(10_000);
+    expect(result?.warnings.map((w) => w.message)).toEqual([
+      'more than 10000 params; the first 10000 (in file order) were recorded, the rest skipped',
+    ]);
+  });
+});

@@ -56,17 +56,36 @@ describe('params', () => {
     expect(record.tags).toEqual({});
   });
 
-  it('lets tags change (last value wins) and sorts keys, "__proto__" included', () => {
+  it('lets tags change (last value wins) and sorts keys', () => {
     const b = builder();
     b.setTag('z', '1');
     b.setTag('a', '1');
     b.setTag('z', '2');
-    b.addParam('__proto__', 'x');
     const { record } = b.build(identity);
     expect(Object.keys(record.tags)).toEqual(['a', 'z']);
     expect(record.tags.z).toBe('2');
-    expect(Object.getOwnPropertyDescriptor(record.params, '__proto__')?.value).toBe('x');
-    expect(JSON.parse(JSON.stringify(record.params))).toEqual(JSON.parse('{"__proto__":"x"}'));
+  });
+
+  it('refuses "__proto__" as a param, tag or metric key and keeps every other Object.prototype name', () => {
+    const b = builder();
+    expect(() => b.addParam('__proto__', 'x')).toThrow(InvalidNameError);
+    expect(() => b.setTag('__proto__', 'x')).toThrow("Invalid tag key '__proto__': is reserved");
+    expect(() => b.addMetric('__proto__', 1)).toThrow(InvalidNameError);
+    const names = Object.getOwnPropertyNames(Object.prototype).filter((n) => n !== '__proto__');
+    for (const name of names) {
+      b.addParam(name, `p-${name}`);
+      b.setTag(name, `t-${name}`);
+      b.addMetric(name, 1, 0, 1);
+    }
+    const { record, metricsJsonl } = b.build(identity);
+    for (const name of names) {
+      expect(Object.getOwnPropertyDescriptor(record.params, name)?.value).toBe(`p-${name}`);
+      expect(Object.getOwnPropertyDescriptor(record.tags, name)?.value).toBe(`t-${name}`);
+      expect(Object.getOwnPropertyDescriptor(record.metrics, name)?.value).toMatchObject({
+        value: 1,
+      });
+    }
+    expect(parseMetricsJsonl(metricsJsonl).map((p) => p.key)).toEqual([...names].sort());
   });
 });
 
@@ -153,23 +172,45 @@ describe('metrics', () => {
     expect(back[0]?.value).toBe(Number.NEGATIVE_INFINITY);
   });
 
-  it('adds a metrics-file value at the last step, unless the series already ends with it', () => {
+  it('adds a metrics-file value only to keys the run did not log; logged points win', () => {
     const b = builder();
     b.addMetric('acc', 0.8, 4, 1);
     b.addMetric('acc', 0.9, 5, 2);
-    b.addFinalMetric('acc', 0.9);
-    b.addFinalMetric('loss', 0.2);
+    expect(b.addFinalMetric('acc', 0.9)).toBeUndefined();
+    expect(b.addFinalMetric('loss', 0.2)).toBeUndefined();
     b.addMetric('f1', 0.5, 3, 1);
-    b.addFinalMetric('f1', 0.7);
+    expect(b.addFinalMetric('f1', 0.7)).toBe(0.5);
+    b.addMetric('nan', Number.NaN, 0, 1);
+    expect(b.addFinalMetric('nan', 'NaN')).toBeUndefined();
     const { record, metricsJsonl } = b.build(identity);
     expect(record.metrics.acc?.count).toBe(2);
     expect(record.metrics.loss).toMatchObject({ value: 0.2, step: 0, count: 1 });
-    expect(record.metrics.f1).toMatchObject({ value: 0.7, step: 3, count: 2 });
+    expect(record.metrics.f1).toMatchObject({ value: 0.5, step: 3, count: 1 });
     expect(parseMetricsJsonl(metricsJsonl)).toHaveLength(5);
   });
 });
 
 describe('build', () => {
+  it.each([
+    ['startTime', 1e300],
+    ['startTime', -8.64e15 - 1],
+    ['startTime', 1.5],
+    ['endTime', 8.64e15 + 1],
+  ] as const)('refuses a %s of %d, which no date can hold', (field, value) => {
+    expect(() => builder().build({ ...identity, [field]: value })).toThrow(
+      `'${field}' must be whole milliseconds since the epoch`,
+    );
+  });
+
+  it('refuses a metric timestamp past the range of a date and keeps the series', () => {
+    const b = builder();
+    b.addMetric('acc', 0.5, 0, 8.64e15);
+    expect(() => b.addMetric('acc', 0.6, 1, 8.64e15 + 1)).toThrow(
+      "metric 'acc' timestamp must be whole milliseconds since the epoch, from 0 to 8640000000000000",
+    );
+    expect(b.build(identity).record.metrics.acc).toMatchObject({ count: 1, timestamp: 8.64e15 });
+  });
+
   it('builds the whole record', () => {
     const b = builder();
     b.addParam('lr', '0.01');

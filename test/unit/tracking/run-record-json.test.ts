@@ -98,6 +98,19 @@ describe('formatRunRecord / parseRunRecord', () => {
     expect(formatRunRecord(shuffled)).toBe(text);
   });
 
+  it('keeps keys named like Object.prototype members as data when reading a record from the branch', () => {
+    const text = formatRunRecord(record()).replace(
+      '"params": {',
+      '"params": {\n    "__proto__": "polluted",\n    "constructor": "c",\n    "toString": "t",',
+    );
+    const parsed = parseRunRecord(text, 'runs/x/run.json');
+    expect(Object.getPrototypeOf(parsed.params)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(parsed.params, '__proto__')?.value).toBe('polluted');
+    expect(parsed.params['toString']).toBe('t');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(formatRunRecord(parsed)).toContain('"__proto__": "polluted"');
+  });
+
   it('refuses a newer format with an upgrade message', () => {
     const text = formatRunRecord(record()).replace('"format": 1', '"format": 3');
     expect(() => parseRunRecord(text, 'runs/x/run.json')).toThrow(NewerFormatError);
@@ -177,5 +190,55 @@ describe('run events', () => {
       stage: 'prod',
     });
     expect(() => parseRunEvent('{"at":1}', 'e.json')).toThrow("'kind'");
+  });
+});
+
+describe('times a JavaScript Date cannot hold', () => {
+  const where = 'runs/iris/01/23/01HV5Z3K8Q9W7X6Y5T4S3R2P1N/run.json';
+
+  it.each([
+    ['startTime', 1e300],
+    ['startTime', -8.64e15 - 1],
+    ['endTime', 8.64e15 + 1],
+    ['startTime', 0.5],
+  ] as const)('refuses to write or read a %s of %d, naming the field', (field, value) => {
+    const bad = { ...record(), [field]: value };
+    expect(() => formatRunRecord(bad)).toThrow(
+      `invalid run data in run.json of run ${bad.id}: '${field}' must be whole milliseconds since the epoch, from -8640000000000000 to 8640000000000000`,
+    );
+    const text = formatRunRecord(record()).replace(
+      new RegExp(`"${field}": [0-9]+`),
+      `"${field}": ${JSON.stringify(value)}`,
+    );
+    expect(() => parseRunRecord(text, where)).toThrow(`invalid run data in ${where}: '${field}'`);
+  });
+
+  it('keeps the edges of the range', () => {
+    const edge = { ...record(), startTime: -8.64e15, endTime: 8.64e15 };
+    expect(parseRunRecord(formatRunRecord(edge), where)).toMatchObject({
+      startTime: -8.64e15,
+      endTime: 8.64e15,
+    });
+  });
+
+  it('refuses a metric timestamp out of range in run.json and metrics.jsonl', () => {
+    const text = formatRunRecord(record());
+    const summary = JSON.parse(text) as { metrics: Record<string, { timestamp: number }> };
+    const key = Object.keys(summary.metrics)[0] ?? '';
+    const badSummary = text.replace(
+      `"timestamp": ${summary.metrics[key]?.timestamp}`,
+      '"timestamp": 8640000000000001',
+    );
+    expect(() => parseRunRecord(badSummary, where)).toThrow(`'metrics.${key}.timestamp'`);
+    expect(() =>
+      parseMetricLines('{"key":"a","value":1,"step":0,"timestamp":-1}\n', 'm.jsonl'),
+    ).toThrow("m.jsonl:1: 'timestamp' must be whole milliseconds since the epoch, from 0");
+  });
+
+  it("refuses an event 'at' out of range when writing and reading", () => {
+    expect(() => formatRunEvent({ kind: 'deploy', at: 1e300 })).toThrow("'at' must be");
+    expect(() => parseRunEvent('{"kind":"deploy","at":-8640000000000001}', 'e.json')).toThrow(
+      "invalid run data in e.json: 'at' must be",
+    );
   });
 });

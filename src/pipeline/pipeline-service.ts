@@ -1,0 +1,170 @@
+/**
+ * The pipeline commands as services, shared by the CLI and the action: open the repository
+ * and the pipeline, then reproduce, report status, draw the DAG or compile. Front ends only
+ * parse arguments and print.
+ */
+import { relative, sep } from 'node:path';
+import { ulid } from 'ulid';
+import type { ContentStore } from '../artifacts/content-store.js';
+import { loadConfigFor } from '../config/find-config.js';
+import type { GhmlConfig } from '../config/config-types.js';
+import { createGit, type Git } from '../git/git.js';
+import { openTrackingStore } from '../tracking/store/tracking-store.js';
+import { compilePipeline, type CompileTarget } from './compile/compile-pipeline.js';
+import { selectStages, type LoadedPipeline } from './definition/load-pipeline.js';
+import { openPipeline } from './pipeline-project.js';
+import { openWorkspace } from './pipeline-workspace.js';
+import { reproduce, type ReproResult } from './run/repro-executor.js';
+import { checkStage } from './state/stage-status.js';
+import { statusEntries, type StatusEntry } from './state/status-report.js';
+
+export interface PipelineContext {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  log(message: string): void;
+}
+
+interface OpenedRepository {
+  git: Git;
+  top: string;
+  gitDir: string;
+  pipeline: LoadedPipeline;
+  /** ghml.yml, read on first use: a no-op repro never needs it. */
+  config(): Promise<GhmlConfig>;
+}
+
+async function openRepository(cwd: string): Promise<OpenedRepository> {
+  const git = await createGit(cwd);
+  const top = await git.topLevel();
+  const pipeline = openPipeline(cwd, top);
+  let config: Promise<GhmlConfig> | undefined;
+  return {
+    git,
+    top,
+    gitDir: await git.gitDir(),
+    pipeline,
+    config: () => (config ??= loadConfigFor(pipeline.definition.root, top)),
+  };
+}
+
+/**
+ * The remote content stores outputs also go to. None yet: the OCI artifact store plugs in
+ * here (local cache first, then these), through the ContentStore interface; it is built
+ * before the stores are needed, so it may read ghml.yml (`await repo.config()`) lazily too.
+ */
+export function remoteStores(): ContentStore[] {
+  return [];
+}
+
+export interface ReproSettings {
+  stages: string[];
+  jobs: number;
+  force: boolean;
+  dry: boolean;
+  keepGoing: boolean;
+  singleItem: boolean;
+  push: boolean;
+  /** Default: GHML_PIPELINE_RUN_ID, else a new ULID. */
+  pipelineRunId?: string | undefined;
+}
+
+export async function reproducePipeline(
+  settings: ReproSettings,
+  context: PipelineContext,
+): Promise<ReproResult & { pipelineRunId: string }> {
+  const repo = await openRepository(context.cwd);
+  const { pipeline } = repo;
+  const stages = selectStages(pipeline.graph, settings.stages);
+  const workspace = openWorkspace({
+    root: pipeline.definition.root,
+    gitDir: repo.gitDir,
+    remoteStores: remoteStores(),
+    async tracking() {
+      const config = await repo.config();
+      return {
+        store: openTrackingStore(repo.git, config.tracking),
+        fetch: settings.push && (await repo.git.hasRemote(config.tracking.remote)),
+      };
+    },
+    warn: (message) => context.log(`ghml: warning: ${message}`),
+  });
+  const pipelineRunId = settings.pipelineRunId ?? context.env.GHML_PIPELINE_RUN_ID ?? ulid();
+  const result = await reproduce(
+    {
+      stages,
+      jobs: settings.jobs,
+      force: settings.force,
+      dry: settings.dry,
+      keepGoing: settings.keepGoing,
+      singleItem: settings.singleItem,
+      push: settings.push,
+      pipelineRunId,
+      defaultExperiment: async () => (await repo.config()).defaultExperiment,
+    },
+    { pipeline, workspace, env: context.env, log: context.log },
+  );
+  return { ...result, pipelineRunId };
+}
+
+/** Each selected stage with what changed (empty lists for stages that are up to date). */
+export async function pipelineStatus(
+  names: string[],
+  context: PipelineContext,
+): Promise<Array<[string, StatusEntry[]]>> {
+  const repo = await openRepository(context.cwd);
+  const { graph, definition } = repo.pipeline;
+  const selected = names.length > 0 ? selectStages(graph, names) : graph.order.map((s) => s.name);
+  const workspace = openWorkspace({
+    root: definition.root,
+    gitDir: repo.gitDir,
+    warn: (message) => context.log(`ghml: warning: ${message}`),
+  });
+  const out: Array<[string, StatusEntry[]]> = [];
+  for (const name of selected) {
+    const stage = graph.stage(name);
+    if (stage === undefined) continue;
+    const locked = workspace.lock.get(name);
+    const check = checkStage(stage, locked, workspace.hasher, workspace.params, (h) =>
+      workspace.inLocalCache(h),
+    );
+    const entries = check.upToDate ? [] : statusEntries(check.changes, locked === undefined);
+    out.push([name, entries]);
+  }
+  workspace.state.save();
+  return out;
+}
+
+/** The pipeline of `cwd` (dag, compile); works outside a repository too. */
+export async function loadPipelineAt(cwd: string): Promise<LoadedPipeline> {
+  return (await locatePipeline(cwd)).loaded;
+}
+
+async function locatePipeline(
+  cwd: string,
+): Promise<{ loaded: LoadedPipeline; top: string | undefined }> {
+  let top: string | undefined;
+  try {
+    top = await (await createGit(cwd)).topLevel();
+  } catch {
+    top = undefined;
+  }
+  return { loaded: openPipeline(cwd, top), top };
+}
+
+export interface CompileSettings {
+  target: CompileTarget;
+  image?: string | undefined;
+  outputsVia: 'artifacts' | 'store';
+}
+
+/** Compiles the pipeline of `cwd`; paths in a workflow are relative to the repository root. */
+export async function compilePipelineAt(cwd: string, settings: CompileSettings): Promise<string> {
+  const { loaded, top } = await locatePipeline(cwd);
+  const projectDir =
+    top === undefined ? '' : relative(top, loaded.definition.root).split(sep).join('/');
+  return compilePipeline(loaded, settings.target, {
+    projectDir,
+    outputsVia: settings.outputsVia,
+    image: settings.image,
+  });
+}
