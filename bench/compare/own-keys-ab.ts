@@ -56,7 +56,10 @@ const commit = (name: string): void => {
 };
 const record = (i: number, shift: number): void => {
   const params = Array.from({ length: 20 }, (_, p) => ['-p', `p${p}=${(i * (p + 1)) % 7}`]).flat();
-  const metrics = Array.from({ length: 8 }, (_, m) => `echo m${m}=${(i + shift + m) / 100}`);
+  const metrics = Array.from(
+    { length: 8 },
+    (_, m) => `echo m${m}=${(i + shift + m) / 100 + 0.005}`,
+  );
   const script = [`node "${CLIS.base}" log tag ghml.matrix_key seed=${i}`, ...metrics].join('; ');
   run(
     'node',

@@ -35,7 +35,7 @@ beforeAll(async () => {
   repo = makeRepo();
   await record(
     ['-n', 'baseline rf', '-p', 'lr=0.1', '-p', 'toString=a'],
-    'echo acc=0.5; echo constructor=1',
+    'echo acc=0.5; echo constructor=1.5',
   );
   await record(['-p', 'lr=0.2', '-p', 'depth=3'], 'echo acc=0.75; echo loss=0.2');
 }, 60_000);
@@ -91,7 +91,7 @@ describe('ghml runs list', () => {
     );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trimEnd().split('\n')).toHaveLength(2);
-    expect(result.stdout.split('\n')[1]).toMatch(/1\.0000\s+a\s+-$/);
+    expect(result.stdout.split('\n')[1]).toMatch(/1\.5000\s+a\s+-$/);
   });
 
   it('refuses a bad --columns list before reading anything, pointing at the column', async () => {
