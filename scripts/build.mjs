@@ -1,6 +1,7 @@
-// Bundles the CLI and the action into dist/. Both are ESM for Node 20+ (GitHub runs node24).
+// Bundles the CLI and the action into dist/, and the report site's page into dist/site/. Both are ESM for Node 20+ (GitHub runs node24).
 import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
+import { buildSiteBundle } from './site-bundle.mjs';
 
 // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
 const banner = {
@@ -26,3 +27,5 @@ const common = {
 
 await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' });
 await build({ ...common, entryPoints: ['src/action/main.ts'], outfile: 'dist/action.js' });
+// The report site's page, copied by `ghml report build` and served by `ghml ui`.
+await buildSiteBundle('dist/site');

@@ -106,3 +106,22 @@ export class UntrustedArtifactError extends GhmlError {
     this.name = 'UntrustedArtifactError';
   }
 }
+
+/** A pull request's runs would take more of the tracking branch than ghml.yml allows. */
+export class PullRequestBudgetError extends GhmlError {
+  constructor(
+    readonly prNumber: number,
+    readonly usedBytes: number,
+    readonly addingBytes: number,
+    readonly budgetBytes: number,
+    format: (bytes: number) => string,
+  ) {
+    super(
+      `Refused the runs of pull request #${prNumber}: they would add ${format(addingBytes)} to the tracking branch, and its earlier runs hold ${format(usedBytes)}, over the budget of ${format(budgetBytes)} per pull request. Nothing was written.`,
+      {
+        hint: 'keep large files out of the run (the artifact store holds them off the branch), or raise tracking.pr_budget in ghml.yml on the default branch',
+      },
+    );
+    this.name = 'PullRequestBudgetError';
+  }
+}

@@ -12,6 +12,7 @@ import type { OpenRepository } from '../tracking/repository-context.js';
 import { refreshRuns } from '../tracking/repository-context.js';
 import { RunExistsError } from '../tracking/tracking-errors.js';
 import { UnsupportedEventError, UntrustedArtifactError } from './action-errors.js';
+import { applyPullRequestBudget } from './pull-request-budget.js';
 import {
   DEFAULT_ARTIFACT_CAPS,
   readUntrustedRunArtifact,
@@ -123,9 +124,15 @@ export async function importPullRequestRuns(options: ImportOptions): Promise<Imp
   }
 
   if (options.fetch) await refreshRuns(repo, options.log);
+  const runs = await applyPullRequestBudget(
+    repo.store,
+    prNumber,
+    artifact.runs,
+    repo.config.tracking.prBudgetBytes,
+  );
   const written: string[] = [];
   const existing: string[] = [];
-  for (const run of artifact.runs) {
+  for (const run of runs) {
     try {
       await repo.store.writeRun(run);
       written.push(run.record.id);

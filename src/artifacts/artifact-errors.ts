@@ -55,3 +55,18 @@ export class ContentNotFoundError extends GhmlError {
     this.name = 'ContentNotFoundError';
   }
 }
+
+/** An artifact path that could escape its folder or is not a plain relative path. */
+export class UnsafeArtifactPathError extends GhmlError {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+    readonly where: string,
+  ) {
+    super(`${where}: the artifact path '${path.slice(0, 300)}' ${problem}.`, {
+      hint: "artifact paths are relative, '/'-separated, without '.' or '..' segments; rename the file inside the artifacts folder",
+      exitCode: 2,
+    });
+    this.name = 'UnsafeArtifactPathError';
+  }
+}

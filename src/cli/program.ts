@@ -12,10 +12,13 @@ import { registerMigrateCommand } from './commands/migrate-command.js';
 import { registerModelCommand } from './commands/model-command.js';
 import { registerPipelineCommand } from './commands/pipeline-command.js';
 import { registerPushCommand } from './commands/push-command.js';
+import { registerReportCommand } from './commands/report-command.js';
 import { registerReproCommand } from './commands/repro-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerRunsCommand } from './commands/runs-command.js';
+import { registerServerCommand } from './commands/server-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
+import { registerUiCommand } from './commands/ui-command.js';
 
 export interface CommandContext {
   io: CliIo;
@@ -56,7 +59,10 @@ export function buildProgram(context: CommandContext, version: string): Command 
   registerStatusCommand(program, context);
   registerDagCommand(program, context);
   registerPipelineCommand(program, context);
+  registerReportCommand(program, context);
+  registerUiCommand(program, context);
   registerInitCommand(program, context);
   registerDemoCommand(program, context);
+  registerServerCommand(program, context);
   return program;
 }

@@ -16,6 +16,7 @@ export const DEFAULT_TRACKING: Readonly<TrackingSettings> = {
   remote: 'origin',
   stdoutMetrics: false,
   pushTimeoutMs: 120_000,
+  prBudgetBytes: 64 * 1024 * 1024,
 };
 export const DEFAULT_PARAMS_FILES: readonly string[] = ['params.yaml'];
 export const DEFAULT_METRICS_FILES: readonly string[] = ['metrics.json', 'metrics.yaml'];

@@ -4,6 +4,11 @@
  * NodeReader. docs/config.md documents the same fields; keep them in step.
  */
 import {
+  artifactStoreUrlProblem,
+  parseArtifactStoreUrl,
+  type ArtifactStoreUrl,
+} from './artifact-store-url.js';
+import {
   DEFAULT_DEPLOY_TEMPLATES,
   DEFAULT_PRECISION,
   defaultConfig,
@@ -49,9 +54,9 @@ export const TOP_LEVEL_KEYS = [
   'stages',
   'pipeline',
 ] as const;
-const TRACKING_KEYS = ['branch', 'remote', 'stdout_metrics', 'push_timeout'];
+const TRACKING_KEYS = ['branch', 'remote', 'stdout_metrics', 'push_timeout', 'pr_budget'];
 const SOURCES_KEYS = ['params', 'metrics'];
-const ARTIFACTS_KEYS = ['max_file_size', 'max_total_size'];
+const ARTIFACTS_KEYS = ['max_file_size', 'max_total_size', 'store'];
 const EXPERIMENT_KEYS = ['objective', 'metrics'];
 const METRIC_KEYS = ['direction', 'threshold', 'precision'];
 const REGISTRY_KEYS = ['stages', 'requires', 'models', 'asset_urls'];
@@ -158,6 +163,7 @@ function readTracking(r: NodeReader, f: Field, defaults: TrackingSettings): Trac
       );
     }
   }
+  out.prBudgetBytes = size(r, r.pick(f, entries, 'pr_budget')) ?? out.prBudgetBytes;
   return out;
 }
 
@@ -202,10 +208,31 @@ function size(r: NodeReader, f: Field): number | undefined {
 
 function readArtifacts(r: NodeReader, f: Field, defaults: ArtifactLimits): ArtifactLimits {
   const entries = r.entries(f, ARTIFACTS_KEYS, A_MAPPING);
-  return {
+  const out: ArtifactLimits = {
     maxFileBytes: size(r, r.pick(f, entries, 'max_file_size')) ?? defaults.maxFileBytes,
     maxTotalBytes: size(r, r.pick(f, entries, 'max_total_size')) ?? defaults.maxTotalBytes,
   };
+  const store = readStore(r, r.pick(f, entries, 'store'));
+  if (store !== undefined) out.store = store;
+  return out;
+}
+
+function readStore(r: NodeReader, f: Field): ArtifactStoreUrl | undefined {
+  const fix =
+    'write none, or oci://<registry>[:port]/<repository-prefix> such as oci://ghcr.io/acme/models';
+  const text = r.text(f, 'a store URL', fix);
+  if (text === undefined) return undefined;
+  const problem = artifactStoreUrlProblem(text);
+  if (problem === undefined) return parseArtifactStoreUrl(text);
+  // Registries refuse uppercase repository names; suggest the lowercase spelling when it works.
+  const lower = text.toLowerCase();
+  const better = lower !== text && artifactStoreUrlProblem(lower) === undefined;
+  r.report(
+    f,
+    `must be none or an oci:// URL, got ${quote(text)}: ${problem}`,
+    better ? `write it in lowercase: ${lower}` : fix,
+  );
+  return undefined;
 }
 
 function readMetric(r: NodeReader, f: Field): MetricSettings {

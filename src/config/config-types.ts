@@ -2,6 +2,7 @@
  * The settings `ghml.yml` holds, after defaults are applied. Every field has a default, so a
  * repository with no ghml.yml works. `src/config/load-config.ts` parses and validates the file.
  */
+import type { ArtifactStoreUrl } from './artifact-store-url.js';
 
 /** Which way a metric improves. */
 export type MetricDirection = 'max' | 'min';
@@ -33,6 +34,11 @@ export interface TrackingSettings {
   stdoutMetrics: boolean;
   /** Budget for the push retry loop, in milliseconds. Default 120000. */
   pushTimeoutMs: number;
+  /**
+   * Bytes the runs of one pull request may add to the tracking branch through the fork-safe
+   * import, all its pushes together (`pr_budget`). Default 64 MiB.
+   */
+  prBudgetBytes: number;
 }
 
 export interface RunSourceFiles {
@@ -47,6 +53,12 @@ export interface ArtifactLimits {
   maxFileBytes: number;
   /** Once a run's stored artifacts reach this total, further files are not stored. Default 10 MiB. */
   maxTotalBytes: number;
+  /**
+   * `artifacts.store`: where files not kept on the branch are uploaded. Absent when ghml.yml does
+   * not set it: then the environment decides (GitHub's container registry on Actions, none
+   * elsewhere; see src/artifacts/store-settings.ts).
+   */
+  store?: ArtifactStoreUrl;
 }
 
 export interface ModelSettings {

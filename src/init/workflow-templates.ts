@@ -13,6 +13,7 @@ export const WORKFLOW_SETS: Readonly<Record<string, readonly string[]>> = {
   'fork-safe': ['train-fork-safe.yml', 'report.yml'],
   release: ['release.yml', 'deploy.yml'],
   deploy: ['deploy.yml'],
+  pages: ['pages.yml'],
 };
 
 /** How the templates refer to the action; `--action-ref` replaces it. */
@@ -52,9 +53,15 @@ export async function readWorkflowTemplate(
   const text = template.replace(BY_HAND, '');
   if (actionRef === undefined) return text;
   const [repository = '', ref = ''] = validateActionRef(actionRef).split('@');
-  // Thin actions (ghml/ghml/actions/<verb>@v1) keep their path.
-  return text.replace(
-    /\bghml\/ghml((?:\/actions\/[a-z]+)?)@v1\b/g,
-    (_m, path: string) => `${repository}${path}@${ref}`,
-  );
+  // Thin actions (ghml/ghml/actions/<verb>@v1) keep their path; pages.yml checks ghml out.
+  return text
+    .replace(
+      /\bghml\/ghml((?:\/actions\/[a-z]+)?)@v1\b/g,
+      (_m, path: string) => `${repository}${path}@${ref}`,
+    )
+    .replace(
+      /(repository: )ghml\/ghml( #[^\n]*)?\n(\s+ref: )v1\b/g,
+      (_m, key: string, comment: string | undefined, refKey: string) =>
+        `${key}${repository}${comment ?? ''}\n${refKey}${ref}`,
+    );
 }

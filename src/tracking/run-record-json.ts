@@ -17,6 +17,7 @@ import {
   type RunEvent,
   type RunStatus,
   type TrackingFormat,
+  type RunStoreReference,
   setOwn,
 } from './run-record.js';
 import { isStorableTime, timeRule } from './run-limits.js';
@@ -119,6 +120,15 @@ export function formatRunRecord(record: RunRecord): string {
     tags: sortedRecord(record.tags, (v) => v),
     metrics: sortedRecord(record.metrics, (summary, key) => formatSummary(summary, key, refuse)),
     artifacts: record.artifacts.map(formatArtifact),
+    ...(record.store === undefined
+      ? {}
+      : {
+          store: {
+            url: record.store.url,
+            repository: record.store.repository,
+            manifest: record.store.manifest,
+          },
+        }),
   };
   return `${JSON.stringify(out, null, 2)}\n`;
 }
@@ -323,6 +333,19 @@ export function parseRunRecord(text: string, where: string): RunRecord {
     tags: f.stringMap('tags'),
     metrics,
     artifacts: f.array('artifacts').map((a, i) => parseArtifact(where, i, a)),
+    ...(f.has('store') ? { store: parseStore(f.object('store')) } : {}),
+  };
+}
+
+function parseStore(f: Fields): RunStoreReference {
+  return {
+    url: f.string('url', (s) => /^oci:\/\/[^\s]{1,500}$/.test(s), 'an oci:// URL'),
+    repository: f.string(
+      'repository',
+      (s) => /^[a-z0-9][a-z0-9._/-]{0,500}$/.test(s),
+      'a repository path',
+    ),
+    manifest: f.string('manifest', (s) => /^sha256:[0-9a-f]{64}$/.test(s), 'a sha256: digest'),
   };
 }
 

@@ -107,6 +107,21 @@ export interface RunRecord {
   tags: Record<string, string>;
   metrics: Record<string, MetricSummary>;
   artifacts: ArtifactEntry[];
+  /**
+   * Where the artifacts not kept on the branch are (`stored: false`): the run's manifest in the
+   * artifact store. Absent when the run has none, or when no store was configured.
+   */
+  store?: RunStoreReference;
+}
+
+/** A run's manifest in an OCI artifact store (docs/artifact-store.md). */
+export interface RunStoreReference {
+  /** The store, e.g. `oci://ghcr.io/acme/ml`. */
+  url: string;
+  /** The repository holding the manifest, e.g. `acme/ml/runs`. */
+  repository: string;
+  /** `sha256:<hex>` of the manifest (tagged with the run id). */
+  manifest: string;
 }
 
 /** Writes a number the way format 1 stores it: finite numbers as numbers, others as strings. */

@@ -9,6 +9,8 @@
 import { rm } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { localCacheRoot, LocalContentStore } from '../artifacts/local-content-store.js';
+import { openArtifactStore } from '../artifacts/store-settings.js';
+import { describeError } from '../errors/ghml-error.js';
 import type { GhmlConfig } from '../config/config-types.js';
 import type { Git } from '../git/git.js';
 import type { IngestedRun } from './ingest/ingest-run.js';
@@ -58,17 +60,92 @@ async function keepLargeFiles(
   return { ...record, artifacts };
 }
 
+/** How a run reaches the artifact store, when one is configured. */
+export interface StoreAccess {
+  /** The environment (artifacts.store's default and credentials come from it). */
+  env: NodeJS.ProcessEnv;
+  /** The workflow's job token, for GitHub's container registry. */
+  token?: string | undefined;
+}
+
+/**
+ * Uploads the run's not-inline files (already in the local cache) to the artifact store and
+ * records where they are. When the store refuses or is unreachable they stay queued in the
+ * cache for `ghml push`, with one warning; nothing fails the run.
+ */
+async function uploadLargeFiles(
+  git: Git,
+  config: GhmlConfig,
+  record: RunRecord,
+  access: StoreAccess,
+  log: (message: string) => void,
+): Promise<RunRecord> {
+  const large = record.artifacts.filter((a) => !a.stored && a.uri?.startsWith('file://'));
+  if (large.length === 0) return record;
+  let store;
+  try {
+    store = openArtifactStore({
+      setting: config.artifacts.store,
+      env: access.env,
+      gitDir: await git.gitDir(),
+      ...(access.token ? { jobToken: access.token } : {}),
+    });
+  } catch (error) {
+    log(`ghml: warning: the artifact store is not usable: ${describeError(error)}`);
+    return record;
+  }
+  if (store === null) return record;
+  const cache = new LocalContentStore(localCacheRoot(await git.gitDir()));
+  try {
+    const result = await store.uploadRun(
+      record.id,
+      large.map((a) => ({
+        path: a.path,
+        file: cache.pathOf(a.sha256),
+        sha256: a.sha256,
+        size: a.size,
+      })),
+      { experiment: record.experiment },
+    );
+    if (result.warning) log(`ghml: warning: ${result.warning}`);
+    const uri = (path: string): string =>
+      `oci://${store.registry}/${result.repository}@${result.manifestDigest}#${path}`;
+    return {
+      ...record,
+      store: { url: result.store, repository: result.repository, manifest: result.manifestDigest },
+      artifacts: record.artifacts.map((a) => (large.includes(a) ? { ...a, uri: uri(a.path) } : a)),
+    };
+  } catch (error) {
+    log(
+      `ghml: warning: ${large.length} large file(s) of run ${record.id} stay in the local cache (${describeError(error)}); \`ghml push\` retries`,
+    );
+    return record;
+  }
+}
+
 /** Writes the run, pushes it when asked (never throws for a push), then drops its open folder. */
 export async function recordRun(
   git: Git,
   config: GhmlConfig,
   folder: string,
   ingested: IngestedRun,
-  options: { push: boolean; log: (message: string) => void; exitStatus: number },
+  options: {
+    push: boolean;
+    log: (message: string) => void;
+    exitStatus: number;
+    store?: StoreAccess;
+  },
 ): Promise<RunSessionResult> {
   const store = openTrackingStore(git, config.tracking);
   const late: IngestWarning[] = [];
-  const record = await keepLargeFiles(git, ingested.record, late);
+  const cached = await keepLargeFiles(git, ingested.record, late);
+  const record = await uploadLargeFiles(
+    git,
+    config,
+    cached,
+    options.store ?? { env: process.env },
+    options.log,
+  );
   for (const warning of late) options.log(`ghml: warning: ${formatWarning(warning)}`);
   const warnings = [...ingested.warnings, ...late];
   const canPush = options.push && (await git.hasRemote(config.tracking.remote));

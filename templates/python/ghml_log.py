@@ -10,6 +10,10 @@ Without ``GHML_EVENTS`` every call is a no-op, so training code runs unchanged o
         ghml.log_metric("loss", loss, step=epoch)
     ghml.log_artifact("model.pkl")
 
+MLflow's fluent names work too, with MLflow's semantics where the events file can hold them:
+``start_run()`` (a context manager yielding the run), ``active_run()``, ``set_tags``,
+``log_dict``, ``log_text`` and ``log_artifacts``.
+
 Names and values follow MLflow's rules and are checked here, raising ValueError early.
 Events are buffered and written as whole lines with one ``os.write`` on an ``O_APPEND``
 descriptor (under ``fcntl.flock`` where available), so threads and processes can log at the
@@ -40,13 +44,20 @@ except ImportError:  # Windows: O_APPEND alone keeps lines whole
 
 __all__ = [
     "active",
+    "active_run",
+    "end_run",
     "flush",
     "log_artifact",
+    "log_artifacts",
+    "log_dict",
     "log_metric",
     "log_metrics",
     "log_param",
     "log_params",
+    "log_text",
     "set_tag",
+    "set_tags",
+    "start_run",
 ]
 
 MAX_PARAM_VALUE = 6000
@@ -428,6 +439,155 @@ def log_artifact(local_path, artifact_path=None):
     if lines:
         lg.append("".join(lines), time.time())
     return [target for _src, target in pairs]
+
+
+def set_tags(tags):
+    """Sets every item of a dict as a tag (MLflow's ``set_tags``)."""
+    for key, value in tags.items():
+        set_tag(key, value)
+
+
+def _artifact_target(artifact_file):
+    target = str(artifact_file).replace(os.sep, "/").strip("/")
+    problem = _key_problem(target)
+    if problem is not None:
+        raise ValueError("Invalid artifact path %r: %s." % (artifact_file, problem))
+    return target
+
+
+def _write_artifact(lg, artifact_file, data):
+    """Writes bytes to GHML_ARTIFACTS_DIR/<artifact_file> atomically and logs the artifact."""
+    target = _artifact_target(artifact_file)
+    root = os.environ.get("GHML_ARTIFACTS_DIR")
+    if not root:
+        raise ValueError("GHML_ARTIFACTS_DIR is not set; run the command with `ghml run --`")
+    dest = os.path.join(root, *target.split("/"))
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    tmp = "%s.%d.%d.tmp" % (dest, os.getpid(), get_ident())
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, dest)
+    lg.append(json.dumps({"type": "artifact", "path": target}) + "\n", time.time())
+    return target
+
+
+def log_text(text, artifact_file):
+    """Saves ``text`` as the artifact ``artifact_file`` (e.g. "notes/summary.txt"), UTF-8."""
+    lg = _get()
+    if lg is None:
+        return None
+    if not isinstance(text, str):
+        raise ValueError("log_text takes a str, got %s" % type(text).__name__)
+    return _write_artifact(lg, artifact_file, text.encode("utf-8"))
+
+
+def log_dict(dictionary, artifact_file):
+    """Saves a dict as the artifact ``artifact_file``: JSON, which YAML readers read too."""
+    lg = _get()
+    if lg is None:
+        return None
+    text = json.dumps(dictionary, indent=2, sort_keys=False, default=str) + "\n"
+    return _write_artifact(lg, artifact_file, text.encode("utf-8"))
+
+
+def log_artifacts(local_dir, artifact_path=None):
+    """Copies the contents of ``local_dir`` (not the folder itself) under ``artifact_path``.
+
+    As MLflow's ``log_artifacts``: ``log_artifacts("out")`` logs out/a.txt as "a.txt".
+    Returns the artifact paths logged, or [] when inactive.
+    """
+    lg = _get()
+    if lg is None:
+        return []
+    if not os.path.isdir(local_dir):
+        raise ValueError("artifact folder %r is not a folder" % (local_dir,))
+    logged = []
+    for name in sorted(os.listdir(local_dir)):
+        logged.extend(log_artifact(os.path.join(local_dir, name), artifact_path))
+    return logged
+
+
+class _RunInfo:
+    def __init__(self, run_id, run_name, experiment_name):
+        self.run_id = run_id
+        self.run_name = run_name
+        self.experiment_name = experiment_name
+
+    def __repr__(self):
+        return "<RunInfo: run_id=%r, experiment_name=%r>" % (self.run_id, self.experiment_name)
+
+
+class ActiveRun:
+    """What ``start_run`` returns: ``.info.run_id`` is the ghml run; usable with ``with``."""
+
+    def __init__(self, info, nested):
+        self.info = info
+        self._nested = nested
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        end_run()
+        return False
+
+
+_runs = []
+_runs_lock = threading.Lock()
+
+
+def start_run(run_id=None, run_name=None, nested=False, tags=None, description=None, **_ignored):
+    """Starts (or, in MLflow's terms, resumes) the ghml run, as MLflow's ``start_run``.
+
+    Under ``ghml run`` there is one run per command: this returns it, sets ``run_name`` as the
+    tag ``mlflow.runName`` and ``tags`` as tags, and flushes when the ``with`` block ends. As in
+    MLflow, starting a run while one is active needs ``nested=True``; a nested run logs into
+    the same ghml run (for separate nested runs, use the MLflow client under ``ghml run``).
+    Outside ``ghml run`` it returns a run with ``run_id`` None and logs nothing.
+    """
+    with _runs_lock:
+        if _runs and not nested:
+            raise ValueError(
+                "Run with UUID %s is already active. To start a nested run, call start_run "
+                "with nested=True" % (_runs[-1].info.run_id,)
+            )
+        own = os.environ.get("GHML_RUN_ID") if _get() is not None else None
+        if run_id is not None and own is not None and run_id != own:
+            raise ValueError(
+                "run_id %r is not this process's ghml run %r; ghml_log logs to its own run only"
+                % (run_id, own)
+            )
+        run = ActiveRun(_RunInfo(own, run_name, os.environ.get("GHML_EXPERIMENT")), nested)
+        _runs.append(run)
+    try:
+        if run_name is not None and not nested:
+            set_tag("mlflow.runName", run_name)
+        if description is not None:
+            set_tag("mlflow.note.content", description)
+        if tags:
+            set_tags(tags)
+    except Exception:
+        with _runs_lock:
+            _runs.remove(run)
+        raise
+    return run
+
+
+def active_run():
+    """The run started with ``start_run`` and not yet ended, or None."""
+    with _runs_lock:
+        return _runs[-1] if _runs else None
+
+
+def end_run(status="FINISHED"):
+    """Ends the innermost run started with ``start_run`` and flushes.
+
+    The ghml run itself ends with the command: its status comes from the exit code.
+    """
+    with _runs_lock:
+        if _runs:
+            _runs.pop()
+    flush()
 
 
 def flush():

@@ -9,6 +9,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -36,6 +37,7 @@ import {
   head,
   makeOrigin,
   pushPullRequest,
+  pushToMain,
   remoteRuns,
   type Origin,
   type PullRequestCommits,
@@ -279,10 +281,13 @@ describe('report.yml: the workflow_run side', () => {
     expect(result.exitCode, describeStep(result)).toBe(0);
     const runs = remoteRuns(origin);
     expect(runs.get(runId)?.['status']).toBe('FINISHED');
-    expect(readFileSync(join(artifact.run, 'run.json'), 'utf8')).toBe(
-      git(origin.bare, 'show', `refs/heads/ghml/runs:${runPathOf(runs.get(runId))}/run.json`) +
-        '\n',
-    );
+    // What landed is the artifact's record, plus the bytes it took of the PR's budget.
+    const landed = JSON.parse(
+      git(origin.bare, 'show', `refs/heads/ghml/runs:${runPathOf(runs.get(runId))}/run.json`),
+    ) as { tags: Record<string, string> };
+    expect(Number(landed.tags['ghml.import_bytes'])).toBeGreaterThan(0);
+    delete landed.tags['ghml.import_bytes'];
+    expect(landed).toEqual(JSON.parse(readFileSync(join(artifact.run, 'run.json'), 'utf8')));
     const comments = gh.state.commentsOn({ owner: OWNER, repo: NAME }, 21);
     expect(comments).toHaveLength(1);
     expect(result.outputs['pr-number']).toBe('21');
@@ -293,6 +298,22 @@ describe('report.yml: the workflow_run side', () => {
     expect(again.exitCode, describeStep(again)).toBe(0);
     expect(again.stdout).toContain('already recorded');
     expect(gh.state.commentsOn({ owner: OWNER, repo: NAME }, 21)).toHaveLength(1);
+  });
+
+  it('refuses runs that would take the pull request past its storage budget, writing nothing', async () => {
+    pushToMain(origin, { 'ghml.yml': 'tracking:\n  pr_budget: 2KB\n' });
+    // A second run of the same PR (its first one landed above).
+    const artifact = download();
+    const second = `${runId.slice(0, -1)}${runId.endsWith('Z') ? 'Y' : 'Z'}`;
+    editRunJson(artifact.run, (r) => (r['id'] = second));
+    renameSync(artifact.run, join(artifact.dir, second));
+    const result = await report(artifact.dir);
+    expect(result.exitCode, describeStep(result)).toBe(1);
+    const said = describeStep(result);
+    expect(said).toContain('Refused the runs of pull request #21');
+    expect(said).toContain('per pull request. Nothing was written.');
+    expect(said).toContain('raise tracking.pr_budget in ghml.yml');
+    expect(remoteRuns(origin).has(second)).toBe(false);
   });
 });
 

@@ -3,7 +3,7 @@
  * Node ingestion code.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ingestRun } from '../../../src/tracking/ingest/ingest-run.js';
@@ -173,6 +173,87 @@ describe('ghml_log.py', () => {
     expect(result.record.artifacts).toEqual([
       expect.objectContaining({ path: 'models/model.pkl', size: 7, stored: true }),
     ]);
+  });
+
+  it("speaks MLflow's fluent names: start_run, set_tags, log_dict, log_text, log_artifacts", async () => {
+    const dir = tempDir('ghml-py-');
+    mkdirSync(join(dir, 'out', 'plots'), { recursive: true });
+    writeFileSync(join(dir, 'out', 'a.txt'), 'a');
+    writeFileSync(join(dir, 'out', 'plots', 'p.svg'), '<svg/>');
+    const env = {
+      ...envFor(dir),
+      GHML_RUN_ID: '01JDXYZ0000000000000000000',
+      GHML_EXPERIMENT: 'py',
+    };
+    const ran = await python(
+      [
+        'import ghml_log as g',
+        'with g.start_run(run_name="baseline", tags={"team": "ml"}) as run:',
+        '    print(run.info.run_id, run.info.experiment_name, g.active_run() is run)',
+        '    try:',
+        '        g.start_run()',
+        '    except ValueError as e:',
+        '        print(e)',
+        '    with g.start_run(nested=True, tags={"fold": "1"}):',
+        '        g.log_metric("acc", 0.9, step=0)',
+        '    g.set_tags({"model": "rf", "seed": 3})',
+        '    print(g.log_dict({"lr": 0.1, "layers": [1, 2]}, "config/params.yaml"))',
+        '    print(g.log_text("hello\\n", "notes/readme.txt"))',
+        '    print(g.log_artifacts("out", artifact_path="results"))',
+        '    try:',
+        '        g.log_text("x", "../escape.txt")',
+        '    except ValueError as e:',
+        '        print(e)',
+        'print(g.active_run())',
+      ].join('\n'),
+      env,
+      dir,
+    );
+    expect(ran.stderr).toBe('');
+    expect(ran.stdout.trim().split('\n')).toEqual([
+      '01JDXYZ0000000000000000000 py True',
+      'Run with UUID 01JDXYZ0000000000000000000 is already active. To start a nested run, call start_run with nested=True',
+      'config/params.yaml',
+      'notes/readme.txt',
+      "['results/a.txt', 'results/plots/p.svg']",
+      "Invalid artifact path '../escape.txt': must not contain '..' segments.",
+      'None',
+    ]);
+    const result = await ingest(dir);
+    expect(result.warnings).toEqual([]);
+    expect(result.record.tags).toEqual({
+      fold: '1',
+      'mlflow.runName': 'baseline',
+      model: 'rf',
+      seed: '3',
+      team: 'ml',
+    });
+    expect(result.record.artifacts.map((a) => a.path)).toEqual([
+      'config/params.yaml',
+      'notes/readme.txt',
+      'results/a.txt',
+      'results/plots/p.svg',
+    ]);
+    expect(
+      JSON.parse(readFileSync(join(dir, 'artifacts', 'config', 'params.yaml'), 'utf8')),
+    ).toEqual({
+      lr: 0.1,
+      layers: [1, 2],
+    });
+    expect(existsSync(join(dir, 'escape.txt'))).toBe(false);
+    // Without GHML_EVENTS the same calls do nothing.
+    const quiet = await python(
+      [
+        'import ghml_log as g',
+        'with g.start_run(run_name="x") as run:',
+        '    g.set_tags({"a": 1}); g.log_dict({}, "d.json"); g.log_text("t", "t.txt")',
+        '    print(run.info.run_id, g.log_artifacts("out"))',
+      ].join('\n'),
+      envFor(dir, false),
+      dir,
+    );
+    expect(quiet.stderr).toBe('');
+    expect(quiet.stdout.trim()).toBe('None []');
   });
 
   it('loses nothing and tears no line with threads and processes writing at once', async () => {

@@ -41,6 +41,7 @@ describe('workflow templates', () => {
   it('are the documented set', () => {
     expect(templates.sort()).toEqual([
       'deploy.yml',
+      'pages.yml',
       'release.yml',
       'report.yml',
       'train-fork-safe.yml',

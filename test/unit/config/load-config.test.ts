@@ -41,7 +41,13 @@ deploy:
 const FULL_EXPECTED: GhmlConfig = {
   file: 'ghml.yml',
   defaultExperiment: 'iris',
-  tracking: { branch: 'ghml/runs', remote: 'origin', stdoutMetrics: false, pushTimeoutMs: 120_000 },
+  tracking: {
+    branch: 'ghml/runs',
+    remote: 'origin',
+    stdoutMetrics: false,
+    pushTimeoutMs: 120_000,
+    prBudgetBytes: 64 * 1024 * 1024,
+  },
   sources: { paramsFiles: ['params.yaml'], metricsFiles: ['metrics.json', 'metrics.yaml'] },
   artifacts: { maxFileBytes: 1_048_576, maxTotalBytes: 10_485_760 },
   experiments: {
