@@ -12,6 +12,8 @@ export type TransferProgress = (doneBytes: number, totalBytes: number) => void;
 export interface ContentStore {
   /** What to call the store in messages, e.g. `oci://ghcr.io/acme/models` or a cache path. */
   readonly description: string;
+  /** True for a store only read from here (content reaches it another way): `put` is skipped. */
+  readonly readOnly?: boolean;
   /** True when the store holds content with this sha256. */
   has(sha256: string): Promise<boolean>;
   /**

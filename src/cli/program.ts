@@ -8,6 +8,7 @@ import { registerDagCommand } from './commands/dag-command.js';
 import { registerDeployCommand } from './commands/deploy-command.js';
 import { registerInitCommand } from './commands/init-command.js';
 import { registerLogCommand } from './commands/log-command.js';
+import { registerGcCommand } from './commands/gc-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
 import { registerModelCommand } from './commands/model-command.js';
 import { registerPipelineCommand } from './commands/pipeline-command.js';
@@ -52,6 +53,7 @@ export function buildProgram(context: CommandContext, version: string): Command 
   registerRunsCommand(program, context);
   registerPushCommand(program, context);
   registerMigrateCommand(program, context);
+  registerGcCommand(program, context);
   registerCompareCommand(program, context);
   registerModelCommand(program, context);
   registerDeployCommand(program, context);

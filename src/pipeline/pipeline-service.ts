@@ -6,6 +6,9 @@
 import { relative, sep } from 'node:path';
 import { ulid } from 'ulid';
 import type { ContentStore } from '../artifacts/content-store.js';
+import { OciContentStore } from '../artifacts/oci-content-store.js';
+import { openArtifactStore } from '../artifacts/store-settings.js';
+import { StoreOutputSource } from './run/store-output-source.js';
 import { loadConfigFor } from '../config/find-config.js';
 import type { GhmlConfig } from '../config/config-types.js';
 import { createGit, type Git } from '../git/git.js';
@@ -48,12 +51,20 @@ async function openRepository(cwd: string): Promise<OpenedRepository> {
 }
 
 /**
- * The remote content stores outputs also go to. None yet: the OCI artifact store plugs in
- * here (local cache first, then these), through the ContentStore interface; it is built
- * before the stores are needed, so it may read ghml.yml (`await repo.config()`) lazily too.
+ * Where outputs are restored from besides the local cache: the artifact store when ghml.yml
+ * (or the Actions default) names one. Opened lazily: a no-op repro never reads ghml.yml.
  */
-export function remoteStores(): ContentStore[] {
-  return [];
+function remoteStores(repo: OpenedRepository, env: NodeJS.ProcessEnv): ContentStore[] {
+  return [
+    new StoreOutputSource(async () => {
+      const store = openArtifactStore({
+        setting: (await repo.config()).artifacts.store,
+        env,
+        gitDir: repo.gitDir,
+      });
+      return store === null ? null : new OciContentStore(store.client, store.runsRepository);
+    }),
+  ];
 }
 
 export interface ReproSettings {
@@ -78,7 +89,7 @@ export async function reproducePipeline(
   const workspace = openWorkspace({
     root: pipeline.definition.root,
     gitDir: repo.gitDir,
-    remoteStores: remoteStores(),
+    remoteStores: remoteStores(repo, context.env),
     async tracking() {
       const config = await repo.config();
       return {

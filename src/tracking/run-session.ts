@@ -13,6 +13,7 @@ import { ulid } from 'ulid';
 import { loadConfigFor } from '../config/find-config.js';
 import { UsageError } from '../errors/ghml-error.js';
 import { createGit, type Git } from '../git/git.js';
+import { startRunEndpoint } from '../mlflow/run-endpoint.js';
 import { childEnvironment } from './child-environment.js';
 import type { GhmlConfig } from '../config/config-types.js';
 import { plural } from '../text/format-number.js';
@@ -73,6 +74,11 @@ export interface RunSessionSettings {
   paramsFiles?: readonly string[] | undefined;
   /** Override of ghml.yml `sources.metrics` (paths relative to cwd). */
   metricsFiles?: readonly string[] | undefined;
+  /**
+   * Serve MLflow's tracking API to the command for its lifetime (MLFLOW_TRACKING_URI and
+   * friends), so unchanged MLflow code logs to this run. Default true; --no-mlflow turns it off.
+   */
+  mlflow?: boolean | undefined;
 }
 
 export interface RunSessionContext {
@@ -80,6 +86,8 @@ export interface RunSessionContext {
   env: NodeJS.ProcessEnv;
   /** Progress and warnings for the user (stderr). */
   log(message: string): void;
+  /** The workflow's job token, for uploading large files to GitHub's container registry. */
+  storeToken?: string | undefined;
 }
 
 function parseCliParams(params: Record<string, string>): Record<string, string> {
@@ -261,12 +269,34 @@ export async function runAndRecord(
     );
 
     let outcome: CommandOutcome;
+    // The MLflow endpoint's variables go on top: the token-stripping rule would drop its token.
+    const endpoint =
+      settings.mlflow === false
+        ? undefined
+        : await startRunEndpoint({
+            git,
+            config,
+            cwd: context.cwd,
+            log: context.log,
+            mainRun: {
+              id: session.id,
+              experiment,
+              name: session.name,
+              startTime: session.startTime,
+              source,
+              github,
+              params,
+              tags,
+              eventsFile: join(folder, 'events.jsonl'),
+              artifactsDir: join(folder, 'artifacts'),
+            },
+          });
     applied?.commandRunning(true);
     try {
       outcome = await runTrainingCommand({
         command: settings.command,
         cwd: context.cwd,
-        env: childEnvironment(context.env, session, folder),
+        env: { ...childEnvironment(context.env, session, folder), ...endpoint?.env },
         ...(settings.commandStdout === 'stderr' ? { stdoutTo: 'stderr' as const } : {}),
         ...(stdoutParser ? { onStdout: (chunk: Buffer) => stdoutParser.write(chunk) } : {}),
       });
@@ -275,6 +305,8 @@ export async function runAndRecord(
       throw error;
     } finally {
       applied?.commandRunning(false);
+      // Runs the command started through MLflow and left open are recorded KILLED here.
+      await endpoint?.close();
     }
     stdoutParser?.end();
 
@@ -293,6 +325,7 @@ export async function runAndRecord(
       push: settings.push,
       log: context.log,
       exitStatus: shellExitStatus(outcome),
+      store: { env: context.env, token: context.storeToken },
     });
   } finally {
     applied?.restore();

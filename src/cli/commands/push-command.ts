@@ -1,12 +1,15 @@
 /**
  * `ghml push`: sends what waits locally: runs and events recorded offline (or whose push
- * failed), runs left open by a ghml process that died (recorded KILLED first), and registry
- * tags made while offline. Delivered runs that wait in the remote's inbox are folded into the
+ * failed), runs left open by a ghml process that died (recorded KILLED first), registry tags
+ * made while offline, and large files waiting in the local cache for the artifact store.
+ * Delivered runs that wait in the remote's inbox are folded into the
  * branch. `--drop <id>` removes a refused run from the queue, saving its files first.
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { GhmlError } from '../../errors/ghml-error.js';
+import { describeError, GhmlError } from '../../errors/ghml-error.js';
+import { openCommandStore } from '../artifact-store-access.js';
+import { createProgress } from '../progress.js';
 import { pushUnpushedRegistryTags, type TagPushReport } from '../../registry/tags/unpushed-tags.js';
 import { recordStaleOpenRuns } from '../../tracking/open-run.js';
 import { EntriesRefusedError } from '../../tracking/tracking-errors.js';
@@ -67,6 +70,38 @@ function summary(
   return lines;
 }
 
+/** Uploads the large files waiting in the local cache, when a store is configured. */
+async function uploadPendingArtifacts(
+  repo: OpenRepository,
+  context: CommandContext,
+): Promise<
+  | { store: string; uploaded: string[]; failed: Array<{ runId: string; reason: string }> }
+  | undefined
+> {
+  const store = await openCommandStore(repo, context.env);
+  if (store === null) return undefined;
+  const progress = createProgress({ interactive: context.io.interactive });
+  const bars = new Map<string, ReturnType<typeof progress.start>>();
+  const last = new Map<string, number>();
+  const result = await store.uploadPending({
+    onProgress: (runId, done, total) => {
+      let bar = bars.get(runId);
+      if (bar === undefined) {
+        bar = progress.start(`run ${runId.slice(0, 10)}`, total);
+        bars.set(runId, bar);
+      }
+      bar.advance(done - (last.get(runId) ?? 0));
+      last.set(runId, done);
+    },
+  });
+  for (const bar of bars.values()) bar.stop();
+  return {
+    store: store.url,
+    uploaded: result.uploaded.map((u) => u.tag),
+    failed: result.failed.map((f) => ({ runId: f.runId, reason: describeError(f.error) })),
+  };
+}
+
 export function registerPushCommand(program: Command, context: CommandContext): void {
   program
     .command('push')
@@ -112,6 +147,7 @@ export function registerPushCommand(program: Command, context: CommandContext): 
       const tags = options.tags
         ? await pushUnpushedRegistryTags(repo.git, remote)
         : { pushed: [], refused: [] };
+      const artifacts = await uploadPendingArtifacts(repo, context);
       const { branch } = repo.config.tracking;
       if (options.json) {
         context.io.out(
@@ -125,10 +161,25 @@ export function registerPushCommand(program: Command, context: CommandContext): 
             recordedKilled: stale.map((s) => s.record.id),
             refused: refused?.refused ?? [],
             tags,
+            artifacts: artifacts && {
+              store: artifacts.store,
+              uploaded: artifacts.uploaded,
+              failed: artifacts.failed,
+            },
           }),
         );
       } else {
         for (const line of summary(remote, branch, result, tags)) context.io.out(line);
+        if (artifacts && artifacts.uploaded.length > 0) {
+          context.io.out(
+            `uploaded the large files of ${artifacts.uploaded.length} run(s) to ${artifacts.store}`,
+          );
+        }
+        for (const failed of artifacts?.failed ?? []) {
+          context.io.err(
+            `ghml: warning: run ${failed.runId}'s files stay queued: ${failed.reason}`,
+          );
+        }
       }
       if (refused) throw refused;
       if (tags.refused.length > 0) {

@@ -37,6 +37,7 @@ function collectSetParam(text: string, previous: ParamOverride[] | undefined): P
 }
 
 interface RunOptions {
+  mlflow: boolean;
   experiment?: string;
   name?: string;
   param?: Record<string, string>;
@@ -75,6 +76,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
     .option('--stdout-metrics', 'parse key=value lines on stdout as metrics (Katib style)')
     .option('--no-stdout-metrics', 'do not parse stdout even if ghml.yml asks to')
     .option('--no-push', 'keep the run on the local tracking branch')
+    .option('--no-mlflow', "do not serve MLflow's tracking API to the command")
     .option(
       '--json',
       "print the recorded run as JSON on stdout when done (the command's stdout goes to stderr)",
@@ -92,6 +94,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
           push: options.push,
           stdoutMetrics: options.stdoutMetrics,
           commandStdout: options.json ? 'stderr' : 'stdout',
+          mlflow: options.mlflow,
         },
         { cwd: context.cwd, env: context.env, log: (message) => context.io.err(message) },
       );

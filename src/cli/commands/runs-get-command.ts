@@ -11,6 +11,8 @@ import { formatBytes } from '../../text/format-number.js';
 import { openRepository, refreshRuns } from '../open-repository.js';
 import { createProgress } from '../progress.js';
 import type { CommandContext } from '../program.js';
+import { openCommandStore } from '../artifact-store-access.js';
+import { storeArtifactSource } from '../../artifacts/store-artifact-source.js';
 
 interface GetOptions {
   output?: string;
@@ -36,9 +38,14 @@ export function registerRunsGetCommand(runs: Command, context: CommandContext): 
       const outDir = resolve(context.cwd, options.output ?? run.id);
       const progress = createProgress({ interactive: context.io.interactive });
       const cache = new LocalContentStore(localCacheRoot(await repo.git.gitDir()));
+      const store = await openCommandStore(repo, context.env);
       const files = await downloadRunArtifacts(repo.store, run, paths, outDir, {
         ...(options.force ? { force: true } : {}),
-        sources: [localCacheSource(cache), LOCAL_FILE_SOURCE],
+        sources: [
+          localCacheSource(cache),
+          ...(store ? [storeArtifactSource(store)] : []),
+          LOCAL_FILE_SOURCE,
+        ],
         onFile: (entry) => {
           const bar = progress.start(entry.path, entry.size);
           return (bytes) => {

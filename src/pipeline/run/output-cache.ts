@@ -62,6 +62,7 @@ export class OutputCache {
     } else files.push({ file: full, sha256: hash.hash, size: hash.size });
     try {
       for (const [i, store] of this.stores.entries()) {
+        if (store.readOnly === true) continue;
         try {
           for (const f of files) {
             if (!(await store.has(f.sha256)))

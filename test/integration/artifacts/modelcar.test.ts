@@ -31,7 +31,7 @@ async function pushBlob(host: string, repository: string, data: Buffer): Promise
   const post = await fetch(`http://${host}/v2/${repository}/blobs/uploads/`, { method: 'POST' });
   const location = new URL(post.headers.get('location') ?? '', `http://${host}`);
   location.searchParams.set('digest', digestOf(data));
-  const put = await fetch(location, { method: 'PUT', body: data });
+  const put = await fetch(location, { method: 'PUT', body: new Uint8Array(data) });
   if (put.status !== 201) throw new Error(`blob upload: ${put.status}`);
   return digestOf(data);
 }

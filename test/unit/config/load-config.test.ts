@@ -98,6 +98,7 @@ describe('loadConfig', () => {
       remote: 'origin',
       stdoutMetrics: false,
       pushTimeoutMs: 120_000,
+      prBudgetBytes: 64 * 1024 * 1024,
     });
     expect(config.sources).toEqual({
       paramsFiles: ['params.yaml'],
@@ -184,6 +185,7 @@ describe('parseConfig', () => {
       remote: 'upstream',
       stdoutMetrics: false,
       pushTimeoutMs: 120_000,
+      prBudgetBytes: 64 * 1024 * 1024,
     });
     expect(config.artifacts.maxTotalBytes).toBe(10_485_760);
   });
@@ -516,7 +518,7 @@ describe('parseConfig errors', () => {
     const error = configError('tracking:\n  brnch: main\n');
     expect(error.message).toBe('ghml.yml:2:3: tracking.brnch is not a known setting');
     expect(error.hint).toBe(
-      "did you mean 'branch'? Known keys here: branch, remote, stdout_metrics, push_timeout",
+      "did you mean 'branch'? Known keys here: branch, remote, stdout_metrics, push_timeout, pr_budget",
     );
   });
 
