@@ -44,6 +44,27 @@ function section(title, usage, action) {
   return lines.join('\n');
 }
 
+// How a fork or the project itself publishes the action (not generated from action.yml).
+const PUBLISHING = [
+  '## Publishing the action',
+  '',
+  'The action runs the committed `dist/action.js`: nothing is installed or built when a workflow',
+  'uses it, so `dist/` is committed, and CI fails when it is not the build of its commit.',
+  '`ghml/ghml@v1` in these docs and in the templates stands for your copy:',
+  '`ghml init --action-ref <owner>/ghml@v1` writes the templates with it.',
+  '',
+  '1. Bump `version` in package.json (SemVer), move the Unreleased part of CHANGELOG.md under it,',
+  '   run `npm run build`, and commit package.json, package-lock.json, CHANGELOG.md and `dist/`.',
+  '2. Publish a GitHub release whose tag is `v` and that version (`v1.3.0`), on that commit.',
+  '3. `.github/workflows/release-action.yml` then checks out the tag, checks that it matches',
+  '   package.json, runs the whole of CI (`bash .ci/run`: the build must equal the committed',
+  '   `dist/`, typecheck, lint, tests) and moves the major tag (`v1`) to the release, so',
+  '   `uses: <owner>/ghml@v1` runs it. A pre-release (`v1.3.0-rc.1`) moves nothing. For a',
+  '   release made before the workflow existed, run it by hand (`workflow_dispatch`) with the tag.',
+  '4. A breaking change of inputs or outputs is a new major: tag `v2.0.0`, and `v2` starts.',
+  '',
+].join('\n');
+
 export function generateActionDocs() {
   const rootAction = parse(readFileSync(join(root, 'action.yml'), 'utf8'));
   const parts = [
@@ -67,6 +88,7 @@ export function generateActionDocs() {
     const action = parse(readFileSync(join(root, 'actions', verb, 'action.yml'), 'utf8'));
     parts.push(section(`ghml/actions/${verb}`, `uses: ghml/ghml/actions/${verb}@v1`, action));
   }
+  parts.push(PUBLISHING);
   return parts.join('\n');
 }
 

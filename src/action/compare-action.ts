@@ -101,6 +101,7 @@ export async function compareAction(
         ...parseRepository(settings.repository),
         prNumber: target.prNumber,
         targetUrl: actions ? (workflowRunUrl(actions.context) ?? undefined) : undefined,
+        commentAuthor: settings.commentAuthor,
       },
       { all: settings.allParams, summary: io.summary, log },
     );

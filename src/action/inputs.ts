@@ -6,6 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { checkKubeTarget } from '../deploy/kube-target-options.js';
+import { parseCommentAuthor } from '../github/token-identity.js';
 import {
   InvalidInputError,
   MissingInputError,
@@ -87,6 +89,8 @@ export interface CompareCommandSettings extends CommonSettings {
   fetch: boolean;
   /** Input `run-artifact`: folder of runs uploaded by a pull_request workflow (workflow_run only). */
   runArtifact: string | undefined;
+  /** Input `comment-author`: the login the token comments as (a GitHub App's `<app>[bot]`). */
+  commentAuthor: string | undefined;
 }
 
 /** `command: register`. */
@@ -415,6 +419,7 @@ export function readActionSettings(env: NodeJS.ProcessEnv, cwd: string): ActionS
         allParams: readBoolean(env, 'all-params', false),
         fetch: readBoolean(env, 'fetch', true),
         runArtifact: path('run-artifact'),
+        commentAuthor: parseCommentAuthor(optional(env, 'comment-author'), 'comment-author'),
       };
       checkEvent(command, common.event, settings.runArtifact);
       return settings;
@@ -456,6 +461,7 @@ export function readActionSettings(env: NodeJS.ProcessEnv, cwd: string): ActionS
         context: optional(env, 'kube-context'),
         timeoutSeconds: readTimeout(env),
       };
+      checkKubeTarget(settings, { namespace: 'input namespace', context: 'input kube-context' });
       checkEvent(command, common.event, undefined);
       return settings;
     }

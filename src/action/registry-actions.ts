@@ -45,7 +45,9 @@ async function runAtRef(context: RegistryContext, model: string, ref: string): P
       hint: 'fetch it first (actions/checkout with fetch-depth: 0), or leave ref empty for HEAD',
     });
   }
-  const experiment = context.config.registry.models[model]?.experiment ?? model;
+  const models = context.config.registry.models;
+  const experiment =
+    (Object.hasOwn(models, model) ? models[model] : undefined)?.experiment ?? model;
   const runs = await context.store.readRuns(await context.store.runsAtCommit(commit, experiment));
   const finished = runs
     .filter((run) => run.record.status === 'FINISHED')

@@ -22,15 +22,13 @@ import type { GitRunner } from '../git/git-runner.js';
 import type { RunSource } from './run-source.js';
 import { CommitHistory, isFullSha } from './commit-history.js';
 import { InvalidShaError, UnknownRevisionError } from './compare-errors.js';
+import { findRunArgument } from './head-resolver.js';
 
 /** Default number of first-parent steps searched for a commit with a run. */
 export const DEFAULT_MAX_WALK = 100;
 
 /** Commits-with-runs whose runs are read before giving up (they may hold only failed runs). */
 const MAX_CANDIDATE_READS = 10;
-
-const RUN_ID_PREFIX = /^[0-9A-HJKMNP-TV-Z]{6,26}$/i;
-const FULL_RUN_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/i;
 
 export interface BaselineResolverOptions {
   git: GitRunner;
@@ -133,18 +131,14 @@ export class BaselineResolver {
     if (base.length === 0 || base.startsWith('-')) {
       throw new UnknownRevisionError('--base', base, hint);
     }
-    if (FULL_RUN_ID.test(base)) {
-      const run = await this.options.runSource.findRun(base.toUpperCase());
-      if (run) return { kind: 'run', run };
-    }
+    const byId = await findRunArgument(this.options.runSource, base, 'before-rev');
+    if (byId) return { kind: 'run', run: byId };
     const sha = await this.history.resolveRev(base);
     if (sha !== undefined) return { kind: 'commit', sha };
     // A full sha missing from a shallow clone: the history walk fetches it.
     if (isFullSha(base)) return { kind: 'commit', sha: base };
-    if (!FULL_RUN_ID.test(base) && RUN_ID_PREFIX.test(base)) {
-      const run = await this.options.runSource.findRun(base.toUpperCase());
-      if (run) return { kind: 'run', run };
-    }
+    const byPrefix = await findRunArgument(this.options.runSource, base, 'after-rev');
+    if (byPrefix) return { kind: 'run', run: byPrefix };
     throw new UnknownRevisionError('--base', base, hint);
   }
 

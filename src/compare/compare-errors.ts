@@ -25,7 +25,7 @@ export class UnknownRevisionError extends UsageError {
   readonly value: string;
 
   constructor(flag: '--base' | '--head', value: string, hint: string) {
-    super(`${flag} '${value}' is not a commit${flag === '--base' ? ' or a run id' : ''}`, {
+    super(`${flag} '${value}' is not a commit or a run id`, {
       hint,
     });
     this.name = 'UnknownRevisionError';

@@ -36,7 +36,7 @@ export interface CompareOptions {
   experiments?: readonly string[];
   /** `--base <rev|run-id>`. */
   base?: string;
-  /** `--head <rev>`. */
+  /** `--head <rev|run-id>`. */
   head?: string;
   /** PR base sha from the event payload. */
   prBaseSha?: string;
@@ -75,12 +75,16 @@ export async function compareRuns(options: CompareOptions): Promise<ComparisonRe
   const head = await resolveHead({
     git,
     history,
+    runSource,
     ...(options.head === undefined ? {} : { head: options.head }),
     ...(options.prHeadSha === undefined ? {} : { prHeadSha: options.prHeadSha }),
   });
   await baselines.validate();
 
-  const byExperiment = await headRunsByExperiment(runSource, head.commit, options.experiments);
+  const byExperiment =
+    head.run === undefined
+      ? await headRunsByExperiment(runSource, head.commit, options.experiments)
+      : pinnedHead(head.run, options.experiments);
   if (byExperiment.size === 0) {
     throw new NoRunsAtHeadError(head.commit, options.experiments ?? [], head.note ?? undefined);
   }
@@ -141,6 +145,15 @@ export async function compareRuns(options: CompareOptions): Promise<ComparisonRe
 /** True when any experiment's status is 'failure' (a metric regressed, or a head run failed). */
 export function hasRegression(comparison: Comparison): boolean {
   return comparison.experiments.some((experiment) => experiment.status === 'failure');
+}
+
+/** `--head <run-id>`: that run alone, unless `experiments` leaves its experiment out. */
+function pinnedHead(
+  run: RunRecord,
+  experiments: readonly string[] | undefined,
+): Map<string, RunRecord[]> {
+  if (experiments !== undefined && !experiments.includes(run.experiment)) return new Map();
+  return new Map([[run.experiment, [run]]]);
 }
 
 async function headRunsByExperiment(

@@ -27,6 +27,8 @@ export interface PullRequestTarget {
   prNumber: number | null;
   /** Link for the statuses, e.g. the workflow run. */
   targetUrl?: string | undefined;
+  /** The login the token writes comments as, when `GET /user` cannot tell (GitHub Apps). */
+  commentAuthor?: string | undefined;
 }
 
 export interface PublishOptions {
@@ -118,6 +120,7 @@ export async function publishComparison(
           issueNumber: target.prNumber,
           marker,
           body: buildCommentBody({ marker, sections }),
+          authorLogin: target.commentAuthor,
         });
         publication.comment = { action: comment.action, url: comment.url };
       }

@@ -28,8 +28,11 @@ import type {
 import { parseByteSize, parseDuration, parseThreshold } from './config-values.js';
 import { didYouMean } from './did-you-mean.js';
 import {
+  CONTEXT_FIX,
   EXPERIMENT_NAME,
   K8S_NAMESPACE,
+  NAMESPACE_FIX,
+  kubectlArgumentProblem,
   METRIC_KEY,
   MODEL_NAME,
   STAGE_NAME,
@@ -56,7 +59,7 @@ const SOURCES_KEYS = ['params', 'metrics'];
 const ARTIFACTS_KEYS = ['max_file_size', 'max_total_size', 'store'];
 const EXPERIMENT_KEYS = ['objective', 'metrics'];
 const METRIC_KEYS = ['direction', 'threshold', 'precision'];
-const REGISTRY_KEYS = ['stages', 'requires', 'models'];
+const REGISTRY_KEYS = ['stages', 'requires', 'models', 'asset_urls'];
 const MODEL_KEYS = ['path', 'experiment', 'type', 'description'];
 const DEPLOY_KEYS = ['templates', 'namespace', 'context', 'image'];
 const PIPELINE_KEYS = ['name', 'image', 'vars'];
@@ -450,7 +453,20 @@ function readRegistry(r: NodeReader, f: Field, defaults: RegistrySettings): Regi
     const settings = readModel(r, model);
     if (settings !== undefined) models[model.key] = settings;
   }
-  return { models, stages: stages ?? defaults.stages, requires };
+  const settings: RegistrySettings = { models, stages: stages ?? defaults.stages, requires };
+  const assetUrlsField = r.pick(f, entries, 'asset_urls');
+  if (assetUrlsField.node !== null) {
+    const value = r.scalar(assetUrlsField);
+    if (value === 'download' || value === 'api') settings.assetUrls = value;
+    else {
+      r.report(
+        assetUrlsField,
+        `must be 'download' or 'api', got ${r.describe(assetUrlsField)}`,
+        'write asset_urls: api for a private repository (the cluster then needs a token), else leave it out',
+      );
+    }
+  }
+  return settings;
 }
 
 function readTarget(r: NodeReader, f: Field): DeployTarget {
@@ -497,7 +513,7 @@ function readTarget(r: NodeReader, f: Field): DeployTarget {
       r.report(
         namespaceField,
         `must be a Kubernetes namespace, got ${quote(namespace)}`,
-        "use up to 63 lowercase letters, digits or '-', starting and ending with a letter or digit",
+        NAMESPACE_FIX,
       );
     }
   }
@@ -505,13 +521,11 @@ function readTarget(r: NodeReader, f: Field): DeployTarget {
   for (const key of ['context', 'image'] as const) {
     const valueField = r.pick(f, entries, key);
     const fix =
-      key === 'context'
-        ? 'write a context name from kubectl config get-contexts'
-        : 'write an image reference such as ghcr.io/org/server:1.0';
+      key === 'context' ? CONTEXT_FIX : 'write an image reference such as ghcr.io/org/server:1.0';
     const value = r.text(valueField, `a ${key}`, fix);
     if (value === undefined) continue;
     // Passed to kubectl as an argument: no option look-alikes, no whitespace.
-    if (value === '' || value.startsWith('-') || /\s/.test(value) || value.length > MAX_TEXT) {
+    if (kubectlArgumentProblem(value) !== undefined) {
       r.report(
         valueField,
         `must be a ${key} name without spaces, not starting with '-', got ${quote(value)}`,

@@ -76,6 +76,13 @@ export interface RegistrySettings {
   stages: string[] | null;
   /** Ordering rules: stage -> stage that must have held the version first (e.g. prod: staging). */
   requires: Record<string, string>;
+  /** The `stages:` list of GTO's `.gto` file, when it has one (read by gto-files.ts). */
+  gtoStages?: string[] | null;
+  /**
+   * Which URL `register` records for a release asset: 'download' (the browser URL, default) or
+   * 'api' (`…/releases/assets/<id>`, which a token can read in a private repository).
+   */
+  assetUrls?: 'download' | 'api';
 }
 
 export interface DeployTarget {

@@ -16,6 +16,24 @@ export const STAGE_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9\-_]*[a-zA-Z0-9])?$/;
 export const METRIC_KEY = /^[A-Za-z0-9_.\- /]{1,250}$/;
 /** Kubernetes namespaces are DNS-1123 labels. */
 export const K8S_NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** How to write a namespace, for errors. */
+export const NAMESPACE_FIX =
+  "use up to 63 lowercase letters, digits or '-', starting and ending with a letter or digit";
+/** How to write a kubectl context, for errors. */
+export const CONTEXT_FIX = 'write a context name from kubectl config get-contexts';
+const MAX_ARGUMENT = 1000;
+
+/**
+ * Why a kubectl context (or image) name cannot be passed to kubectl as an argument, or
+ * undefined when it can: no option look-alikes, no whitespace, not empty, not huge.
+ */
+export function kubectlArgumentProblem(value: string): string | undefined {
+  if (value === '') return 'it is empty';
+  if (value.startsWith('-')) return "it starts with '-'";
+  if (/\s/.test(value)) return 'it contains whitespace';
+  if (value.length > MAX_ARGUMENT) return `it is over ${MAX_ARGUMENT} characters`;
+  return undefined;
+}
 
 // eslint-disable-next-line no-control-regex
 const REF_FORBIDDEN = /[\x00-\x20\x7f~^:?*[\\]/;

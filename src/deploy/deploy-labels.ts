@@ -94,9 +94,11 @@ function record(value: unknown): Json {
 }
 
 function stringsOf(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, v] of Object.entries(record(value))) if (typeof v === 'string') out[key] = v;
-  return out;
+  return Object.fromEntries(
+    Object.entries(record(value)).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    ),
+  );
 }
 
 export function parseHistory(text: string | undefined): HistoryEntry[] {

@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import { DeployLockedError } from './deploy-errors.js';
 import type { JsonObject, KubeClient } from './kube-client.js';
 import { LABEL } from './deploy-labels.js';
-import { toLabelValue, toResourceName } from './kube-names.js';
+import { leaseName, toLabelValue } from './kube-names.js';
 
 const LEASE_API = 'coordination.k8s.io/v1';
 
@@ -36,7 +36,7 @@ export interface LockOptions {
 
 /** The Lease name for a model and stage. */
 export function lockName(model: string, stage: string): string {
-  return toResourceName('ghml-deploy', model, stage);
+  return leaseName(model, stage);
 }
 
 /** kubectl's MicroTime format: RFC 3339 with microseconds. */

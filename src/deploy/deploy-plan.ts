@@ -23,7 +23,7 @@ import {
   type PlaceholderName,
 } from './deploy-values.js';
 import { WORKLOAD_KINDS, type WorkloadRef } from './kube-client.js';
-import { fileNameFromUri, toResourceName } from './kube-names.js';
+import { fileNameFromUri, objectName } from './kube-names.js';
 import { renderTemplates, type KubeObject } from './manifest-render.js';
 import { loadTemplateSet, type TemplateSet } from './template-source.js';
 
@@ -189,7 +189,7 @@ export function valuesFor(
     image: target.image ?? DEFAULT_IMAGE,
     tag: resolved.tag,
     runId: resolved.runId ?? '',
-    name: toResourceName(resolved.model, resolved.stage),
+    name: objectName(resolved.model, resolved.stage),
     modelFormat: modelSettings(config, resolved.model)?.type ?? DEFAULT_MODEL_FORMAT,
     file: uri === '' ? 'model.bin' : fileNameFromUri(uri),
   };
@@ -205,6 +205,11 @@ export async function renderPlan(
   const templates = await loadTemplateSet(target.templates, baseDir, context.repoRoot);
   const values = valuesFor(resolved, target, context.config);
   const { objects, used } = renderTemplates(templates.files, values);
+  // The namespace goes into the objects too, so `--dry-run | kubectl apply -f -` lands where a
+  // deploy would. A template's own namespace is kept (kubectl then refuses a mismatch).
+  if (target.namespace !== null) {
+    for (const object of objects) object.metadata.namespace ??= target.namespace;
+  }
   const workloads = objects
     .filter((o) => WORKLOAD_KINDS.has(o.kind))
     .map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name }));

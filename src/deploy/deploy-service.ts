@@ -38,7 +38,14 @@ import {
 import { DeployFailedError, type DeployFailure, type DeployResult } from './deploy-result.js';
 import { collectFailureReport } from './failure-report.js';
 import type { DeploymentRecorder } from './github-deployment.js';
-import { KubeClient, ROLLOUT_KINDS, type JsonObject, type WorkloadRef } from './kube-client.js';
+import {
+  KubeClient,
+  ROLLOUT_KINDS,
+  typeRef,
+  type JsonObject,
+  type WorkloadRef,
+} from './kube-client.js';
+import { legacyObjectName } from './kube-names.js';
 import type { Kubectl } from './kubectl-runner.js';
 import { formatManifests } from './manifest-format.js';
 import type { KubeObject } from './manifest-render.js';
@@ -251,6 +258,11 @@ export class DeployService {
         this.deps.log(
           `ghml: ${resolved.model} ${resolved.version} is live in stage '${resolved.stage}'`,
         );
+        const legacy = await this.legacyObjects(client, plan).catch(() => undefined);
+        if (legacy !== undefined) {
+          result.notes.push(legacy);
+          this.deps.log(`ghml: ${legacy}`);
+        }
         await recorder.finish('success', `${resolved.model} ${resolved.version} is live`);
       }
       result.notes.push(...recorder.notes);
@@ -266,6 +278,32 @@ export class DeployService {
     }
     if (result.outcome === 'failed') throw new DeployFailedError(result);
     return result;
+  }
+
+  /**
+   * A note when an earlier ghml left this model's objects under the name it used before names
+   * were made injective (kube-names.ts): they are not touched, since clients may still call the
+   * old Service; the note says how to remove them. Undefined when there are none.
+   */
+  private async legacyObjects(client: KubeClient, plan: DeployPlan): Promise<string | undefined> {
+    const { model, stage } = plan.resolved;
+    const legacy = legacyObjectName(model, stage);
+    if (legacy === plan.values.name) return undefined;
+    const found: string[] = [];
+    for (const object of plan.objects) {
+      const live = await client.get(object.apiVersion, object.kind, legacy);
+      const annotations = record(record(live?.['metadata'])['annotations']);
+      if (annotations[ANNOTATION.model] === model && annotations[ANNOTATION.stage] === stage) {
+        found.push(typeRef(object.apiVersion, object.kind));
+      }
+    }
+    if (found.length === 0) return undefined;
+    const where = plan.target.namespace ? ` -n ${plan.target.namespace}` : '';
+    return (
+      `${model} at '${stage}' is now named '${plan.values.name}' (earlier ghml versions used '${legacy}', ` +
+      `which another model could share); the old objects still run: point clients at the new ` +
+      `name, then remove them with: kubectl delete ${found.join(',')} ${legacy}${where}`
+    );
   }
 
   /** Applies the objects and awaits them; on a failed rollout collects why and rolls back. */

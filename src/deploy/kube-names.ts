@@ -1,7 +1,7 @@
 /**
  * Kubernetes' naming rules, and how ghml turns model names, versions and stages into values
  * that satisfy them. Label values are lossy (the exact value goes in an annotation); object
- * names get a short hash when the conversion lost information, so two models never collide.
+ * names are injective (see objectName), so two models never collide.
  */
 import { createHash } from 'node:crypto';
 
@@ -25,12 +25,46 @@ export function toLabelValue(value: string): string {
   return out === '' ? `x${shortHash(value)}` : out;
 }
 
+/** `<model>-<stage>` is spelled plainly only for these: then the last '-' splits it back. */
+const PLAIN_MODEL = /^[a-z](?:-?[a-z0-9])*$/;
+const PLAIN_STAGE = /^[a-z0-9]+$/;
+const HASH_LENGTH = 10;
+
 /**
- * A DNS-1035 label from `parts` joined with '-', for object names (`iris-prod`). When the
- * conversion changed anything, a hash of the original keeps names of different models apart.
+ * The name of a model's objects at a stage, a DNS-1035 label of at most 63 characters, and
+ * injective: two (model, stage) pairs never share a name, so they never share objects or a
+ * Lease. It is `<model>-<stage>` (`iris-prod`, `churn-model-prod`) when the model is lower
+ * case with single inner '-' and the stage is lower-case letters and digits: splitting at the
+ * last '-' then gives both back. Anything else (a '-' or '_' in the stage, '/', capitals,
+ * '--', over 63 characters) is a readable prefix, `--` and a 10-digit hash of model and stage
+ * (`a-b-prod--3f2a1c9b0d`); plain names never contain `--`, so the two forms never meet.
  */
-export function toResourceName(...parts: string[]): string {
-  const joined = parts.join('-');
+export function objectName(model: string, stage: string): string {
+  const plain = `${model}-${stage}`;
+  if (PLAIN_MODEL.test(model) && PLAIN_STAGE.test(stage) && plain.length <= MAX_LABEL) {
+    return plain;
+  }
+  const hash = createHash('sha256').update(`${model}\u0000${stage}`).digest('hex');
+  const prefix = plain
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, MAX_LABEL - HASH_LENGTH - 2)
+    .replace(/-+$/, '');
+  return `${prefix === '' ? 'm' : prefix}--${hash.slice(0, HASH_LENGTH)}`;
+}
+
+/** The Lease that serialises deploys of a model to a stage (a DNS-1123 subdomain). */
+export function leaseName(model: string, stage: string): string {
+  return `ghml-deploy-${objectName(model, stage)}`;
+}
+
+/**
+ * The name ghml 0.1 gave a model's objects (not injective: `a-b` at `prod` and `a` at `b-prod`
+ * were both `a-b-prod`). Only read, to find objects an earlier deploy left under that name.
+ */
+export function legacyObjectName(model: string, stage: string): string {
+  const joined = `${model}-${stage}`;
   let out = joined
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')

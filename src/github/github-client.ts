@@ -1,7 +1,7 @@
 /**
- * ghml's Octokit: REST only, base URL from `GITHUB_API_URL` (GitHub Enterprise Server), 5xx
- * retries (@octokit/plugin-retry) and rate-limit waits within a budget
- * (@octokit/plugin-throttling). The token is registered for redaction and never logged.
+ * ghml's Octokit: REST only, base URL from `GITHUB_API_URL` (GitHub Enterprise Server), a time
+ * limit on each attempt of each request (request-timeout.ts), 5xx and network retries
+ * (@octokit/plugin-retry) and rate-limit waits within a budget (@octokit/plugin-throttling). The token is registered for redaction and never logged.
  */
 import { retry } from '@octokit/plugin-retry';
 import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling';
@@ -9,6 +9,7 @@ import { Octokit } from '@octokit/rest';
 import { UsageError } from '../errors/ghml-error.js';
 import { rememberRoute } from './github-errors.js';
 import { createSpacingGroup } from './request-spacing.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, fetchWithTimeout } from './request-timeout.js';
 import { redact, registerSecret, type Env } from './token.js';
 
 const GhmlOctokit = Octokit.plugin(retry, throttling);
@@ -53,6 +54,11 @@ export interface GitHubClientOptions {
   log?: GitHubLogger;
   /** The fetch implementation (default: the global one). */
   fetch?: typeof fetch;
+  /**
+   * Milliseconds one attempt of a request may wait for GitHub's answer (default 60 s; see
+   * request-timeout.ts). A timed-out attempt is retried like a network error.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** `GITHUB_API_URL` or the given base URL is not an http(s) URL. */
@@ -143,7 +149,12 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       warn: (message: string) => log.warn(message),
       error: (message: string) => log.debug(message),
     },
-    ...(options.fetch === undefined ? {} : { request: { fetch: options.fetch } }),
+    request: {
+      fetch: fetchWithTimeout(
+        options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+        options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      ),
+    },
     retry: {
       retries: options.retries ?? 3,
       retryAfterBaseValue: unit,

@@ -3,6 +3,7 @@
  * says what to do. Messages never contain the token: they are built from GitHub's answer and
  * passed through `redact`, and the original error (which holds the request) is not kept.
  */
+import { RequestTimeoutError } from './request-timeout.js';
 import { GhmlError } from '../errors/ghml-error.js';
 import { redact } from './token.js';
 
@@ -74,6 +75,7 @@ interface RequestErrorLike {
   message: string;
   request: { method?: string; url?: string };
   response?: { headers?: Record<string, string | number | undefined>; data?: unknown };
+  cause?: unknown;
 }
 
 export function isRequestError(error: unknown): error is RequestErrorLike {
@@ -180,7 +182,7 @@ export function toGitHubError(error: unknown, action?: string): unknown {
     const hint =
       until === undefined
         ? 'GitHub rate limited this token; wait a few minutes and retry'
-        : `rate limited until ${hhmm(until)}; retry after that, or raise rateLimit.maxWaitSeconds to wait it out`;
+        : `rate limited until ${hhmm(until)}; retry after that`;
     return new RateLimitError(message, details, hint, { resetAt, retryAfterSeconds });
   }
 
@@ -213,6 +215,13 @@ export function toGitHubError(error: unknown, action?: string): unknown {
     case 422:
       return new GitHubApiError(message, details, `GitHub rejected the request: ${githubMessage}`);
     default:
+      if (error.response === undefined && error.cause instanceof RequestTimeoutError) {
+        return new GitHubApiError(
+          message,
+          details,
+          'GitHub did not answer in time, on every attempt; check GITHUB_API_URL and the network, or retry later',
+        );
+      }
       if (error.response === undefined) {
         return new GitHubApiError(
           message,

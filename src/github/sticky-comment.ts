@@ -4,8 +4,13 @@
  * Algorithm:
  * 1. Learn the token's login (see token-identity.ts) and list every comment on the issue,
  *    100 per page, following pagination to the end.
- * 2. Ours are the comments by that login whose body contains the marker exactly; other
- *    users' comments are ignored even when they quote the marker.
+ * 2. Ours are the comments by that login whose body STARTS with the marker line; a comment
+ *    that quotes the marker anywhere else is never ours, whoever wrote it. When the login is
+ *    not known (an installation token: `GET /user` answers 403, and a GitHub App writes as
+ *    `<app>[bot]`, not `github-actions[bot]`), comments by any bot account that start with the
+ *    marker are ours too: users cannot write as a bot, and no other bot starts a comment with
+ *    ghml's marker. Once ghml creates a comment, its author is the login, used from then on
+ *    in this process (other experiments' comments, the race check below).
  * 3. If ours exist, the oldest (lowest id) is the sticky one: unchanged body → no write;
  *    otherwise it is updated in place. Extra copies are deleted (see 5).
  * 4. If none exists, create it.
@@ -18,7 +23,7 @@
 import { GhmlError } from '../errors/ghml-error.js';
 import type { GitHubClient } from './github-client.js';
 import { GitHubApiError, NoWritePermissionError, withGitHubErrors } from './github-errors.js';
-import { resolveTokenLogin } from './token-identity.js';
+import { rememberTokenLogin, resolveTokenIdentity, type TokenIdentity } from './token-identity.js';
 
 /** Input of {@link upsertStickyComment}. */
 export interface StickyCommentOptions {
@@ -31,8 +36,11 @@ export interface StickyCommentOptions {
   marker: string;
   /** The full comment body; it must contain `marker`. */
   body: string;
-  /** The login the token writes as, when `GET /user` cannot tell (e.g. `my-app[bot]`). */
-  authorLogin?: string;
+  /**
+   * The login the token writes as, when `GET /user` cannot tell (e.g. `my-app[bot]`):
+   * `--comment-author` / the action's `comment-author` input.
+   */
+  authorLogin?: string | undefined;
 }
 
 /** What {@link upsertStickyComment} did. */
@@ -47,6 +55,14 @@ interface CommentSummary {
   id: number;
   body: string;
   url: string;
+  author: string;
+}
+
+/** The body begins with the marker line (the marker alone, or followed by a line break). */
+export function startsWithMarker(body: string, marker: string): boolean {
+  if (!body.startsWith(marker)) return false;
+  const next = body.charAt(marker.length);
+  return next === '' || next === '\n' || next === '\r';
 }
 
 export { NoWritePermissionError };
@@ -54,7 +70,7 @@ export { NoWritePermissionError };
 /** The body does not contain its marker, so the comment could never be found again. */
 export class MarkerMissingError extends GhmlError {
   constructor(readonly marker: string) {
-    super(`The sticky comment body does not contain its marker '${marker}'.`, {
+    super(`The sticky comment body does not start with its marker '${marker}'.`, {
       hint: 'build the body with the comment-marker helper so it starts with the marker line',
     });
     this.name = 'MarkerMissingError';
@@ -69,9 +85,11 @@ export async function upsertStickyComment(
   options: StickyCommentOptions,
 ): Promise<StickyCommentResult> {
   const { client, owner, repo, issueNumber, marker, body } = options;
-  if (marker.trim() === '' || !body.includes(marker)) throw new MarkerMissingError(marker);
-  const login = await resolveTokenLogin(client, options.authorLogin);
-  const ours = await findOurs(options, login);
+  if (marker.trim() === '' || !startsWithMarker(body, marker)) {
+    throw new MarkerMissingError(marker);
+  }
+  let identity = await resolveTokenIdentity(client, options.authorLogin);
+  const ours = await findOurs(options, identity);
   const keeper = ours[0];
 
   if (keeper !== undefined) {
@@ -87,10 +105,15 @@ export async function upsertStickyComment(
     client.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body }),
   );
   const mine = created.data.id;
+  const author = created.data.user?.login;
+  if (author !== undefined && author !== '') {
+    identity = { login: author, known: true };
+    rememberTokenLogin(client, author);
+  }
   // Another job may have created one too: converge on the oldest, carrying the newest body.
   // A rival created it after its own walk found nothing, so within moments of ours.
   const since = new Date(Date.parse(created.data.created_at) - RACE_WINDOW_MS).toISOString();
-  const after = await findOurs(options, login, since);
+  const after = await findOurs(options, identity, since);
   const oldest = after[0];
   const newest = after[after.length - 1];
   if (oldest === undefined || newest === undefined) {
@@ -107,10 +130,10 @@ export async function upsertStickyComment(
   return { action: oldest.id === mine ? 'created' : 'updated', url, id: oldest.id };
 }
 
-/** Our comments carrying the marker, oldest first. */
+/** Our comments starting with the marker, oldest first. */
 async function findOurs(
   options: StickyCommentOptions,
-  login: string,
+  identity: TokenIdentity,
   since?: string,
 ): Promise<CommentSummary[]> {
   const { client, owner, repo, issueNumber, marker } = options;
@@ -125,9 +148,13 @@ async function findOurs(
     });
     for await (const page of pages) {
       for (const comment of page.data) {
-        if (comment.user?.login !== login) continue;
-        if (comment.body === undefined || !comment.body.includes(marker)) continue;
-        ours.push({ id: comment.id, body: comment.body, url: comment.html_url });
+        const author = comment.user?.login;
+        if (author === undefined) continue;
+        const mine = author === identity.login || (!identity.known && comment.user?.type === 'Bot');
+        if (!mine || comment.body === undefined || !startsWithMarker(comment.body, marker)) {
+          continue;
+        }
+        ours.push({ id: comment.id, body: comment.body, url: comment.html_url, author });
       }
     }
   });

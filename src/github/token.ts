@@ -11,8 +11,8 @@ export class MissingTokenError extends GhmlError {
   constructor() {
     super('No GitHub token: none was given, and GITHUB_TOKEN and GH_TOKEN are not set.', {
       hint:
-        'In a workflow, pass `env: GITHUB_TOKEN: ${{ github.token }}`; on a laptop, run ' +
-        '`export GH_TOKEN=$(gh auth token)` or pass --token.',
+        "In a workflow, pass `env: GITHUB_TOKEN: ${{ github.token }}` (or the action's `token` " +
+        'input); on a laptop, run `export GH_TOKEN=$(gh auth token)`.',
     });
     this.name = 'MissingTokenError';
   }

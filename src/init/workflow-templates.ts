@@ -38,12 +38,19 @@ export function templateFiles(sets: readonly string[]): string[] {
   return files;
 }
 
-/** A template's text, with the action reference rewritten when `actionRef` is given. */
+/** Comment lines for someone copying a template by hand; `ghml init` leaves them out. */
+const BY_HAND = /^# \[by hand\].*\n/gm;
+
+/**
+ * A template's text as `ghml init` installs it: without the `# [by hand]` lines (the file is in
+ * place already), and with the action reference rewritten when `actionRef` is given.
+ */
 export async function readWorkflowTemplate(
   name: string,
   actionRef: string | undefined,
 ): Promise<string> {
-  const text = await readFile(join(packageRoot(), 'templates', 'workflows', name), 'utf8');
+  const template = await readFile(join(packageRoot(), 'templates', 'workflows', name), 'utf8');
+  const text = template.replace(BY_HAND, '');
   if (actionRef === undefined) return text;
   const [repository = '', ref = ''] = validateActionRef(actionRef).split('@');
   // Thin actions (ghml/ghml/actions/<verb>@v1) keep their path; pages.yml checks ghml out.

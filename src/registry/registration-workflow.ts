@@ -25,9 +25,19 @@ import { recordRegistryEvent, runIdOfVersion } from './registry-provenance.js';
 import type { ProvenanceResult, RegistryAction } from './registry-provenance.js';
 import type { ReleaseClient } from './releases/release-client.js';
 import { InvalidModelFileError, NoRunForModelError } from './releases/release-errors.js';
-import { GitHubReleasePublisher, publishRelease } from './releases/release-publisher.js';
-import type { PublishedRelease, ReleaseContent } from './releases/release-publisher.js';
-import { releaseDownloadUrl } from './releases/release-target.js';
+import {
+  discardStagedRelease,
+  finishStagedRelease,
+  GitHubReleasePublisher,
+  publishRelease,
+  stageRelease,
+} from './releases/release-publisher.js';
+import type {
+  PublishedRelease,
+  ReleaseContent,
+  StagedRelease,
+} from './releases/release-publisher.js';
+import { releaseAssetApiUrl, releaseDownloadUrl } from './releases/release-target.js';
 import type { SemVerBump } from './tags/semver.js';
 import type { TagArtifact, TagMetadata } from './tags/tag-message.js';
 import { TagName } from './tags/tag-name.js';
@@ -130,16 +140,32 @@ export async function registerModel(
     ...(request.bump === undefined ? {} : { bump: request.bump }),
   });
   const tag = TagName.register(name, version).toString();
-  const recorded = recordFiles(files, run.id, releases, tag);
+  // API asset URLs name the asset's id: upload before the tag, so the tag can record them.
+  const staged =
+    releases !== undefined && context.config.registry.assetUrls === 'api' && files.length > 0
+      ? await stageRelease(releases, tag, {
+          name: tag,
+          assets: files.map((f) => ({ name: f.name, data: f.data })),
+        })
+      : undefined;
+  const recorded = recordFiles(files, run.id, releases, tag, staged);
   const metadata = metadataFor(run, recorded);
-  const tagResult = await service.register({
-    name,
-    version,
-    commit: run.record.source.commit,
-    runId: run.id,
-    metadata,
-    ...(request.message === undefined ? {} : { message: request.message }),
-  });
+  let tagResult: TagResult;
+  try {
+    tagResult = await service.register({
+      name,
+      version,
+      commit: run.record.source.commit,
+      runId: run.id,
+      metadata,
+      ...(request.message === undefined ? {} : { message: request.message }),
+    });
+  } catch (error) {
+    if (releases !== undefined && staged !== undefined) {
+      await discardStagedRelease(releases, staged);
+    }
+    throw error;
+  }
 
   const registered: RegisteredVersion = {
     model: name,
@@ -151,7 +177,14 @@ export async function registerModel(
   };
   let release: PublishedRelease | undefined;
   let releaseError: unknown;
-  if (releases) {
+  if (releases && staged) {
+    try {
+      const content = releaseContent(context, registered, run, files, settings);
+      release = await finishStagedRelease(releases, staged, content.body);
+    } catch (error) {
+      releaseError = error;
+    }
+  } else if (releases) {
     const publisher = new GitHubReleasePublisher(releases, () =>
       releaseContent(context, registered, run, files, settings),
     );
@@ -488,7 +521,7 @@ async function latestFinishedRun(
   }
   throw new NoRunForModelError(
     `No FINISHED run of experiment '${experiment}' at commit ${short}; nothing was registered.`,
-    `Train first (ghml run -e ${experiment} -- <command>), fetch the runs (ghml fetch), or pass --run <run-id>.`,
+    `Train first (ghml run -e ${experiment} -- <command>); a run recorded on another machine must be pushed from there (ghml push); or pass --run <run-id>.`,
   );
 }
 
@@ -548,7 +581,8 @@ function releaseClient(
 }
 
 /**
- * URIs of the files: the release asset's download URL when a release is published, else
+ * URIs of the files: the release asset's API URL when the release was staged for it
+ * (`registry.asset_urls: api`), else its download URL when a release is published, else
  * `ghml-run:<run-id>/<name>` (the bytes stay with the run: its stored artifacts or the work tree).
  */
 function recordFiles(
@@ -556,16 +590,17 @@ function recordFiles(
   runId: string,
   releases: ReleaseClient | undefined,
   tag: string,
+  staged?: StagedRelease,
 ): RecordedFile[] {
-  return files.map((f) => ({
-    name: f.name,
-    size: f.size,
-    sha256: f.sha256,
-    origin: f.origin,
-    uri: releases
-      ? releaseDownloadUrl(releases.target.serverUrl, releases.target.repo, tag, f.name)
-      : `ghml-run:${runId}/${encodeURIComponent(f.name)}`,
-  }));
+  return files.map((f) => {
+    const asset = staged?.assets.find((a) => a.name === f.name);
+    let uri = `ghml-run:${runId}/${encodeURIComponent(f.name)}`;
+    if (releases && asset) uri = releaseAssetApiUrl(releases.target, asset.id);
+    else if (releases) {
+      uri = releaseDownloadUrl(releases.target.serverUrl, releases.target.repo, tag, f.name);
+    }
+    return { name: f.name, size: f.size, sha256: f.sha256, origin: f.origin, uri };
+  });
 }
 
 function metadataFor(run: StoredRun, files: RecordedFile[]): TagMetadata {

@@ -43,10 +43,17 @@ export class StageNotAllowedError extends UsageError {
   readonly stage: string;
   readonly allowed: readonly string[];
 
-  constructor(stage: string, allowed: readonly string[]) {
-    super(`Stage '${stage}' is not allowed: the allowed stages are ${allowed.join(', ')}.`, {
-      hint: 'Use one of those stages, or add it to registry.stages in ghml.yml.',
-    });
+  constructor(stage: string, allowed: readonly string[], file: 'ghml.yml' | '.gto' = 'ghml.yml') {
+    super(
+      `Stage '${stage}' is not allowed: the allowed stages are ${allowed.join(', ')}` +
+        `${file === '.gto' ? " (the stages: list of GTO's .gto file)" : ''}.`,
+      {
+        hint:
+          file === '.gto'
+            ? 'Use one of those stages, or add it to the stages: list in .gto (GTO refuses the others too).'
+            : 'Use one of those stages, or add it to registry.stages in ghml.yml.',
+      },
+    );
     this.name = 'StageNotAllowedError';
     this.stage = stage;
     this.allowed = allowed;
@@ -104,6 +111,7 @@ export type RegistryRule =
   | 'already-in-stage'
   | 'already-deprecated'
   | 'commit-has-version'
+  | 'clock-behind'
   | 'not-lightweight'
   | 'not-adoptable'
   | 'bad-arguments';

@@ -31,8 +31,10 @@ export interface ReleasePublisher {
 
 /** The tag metadata a run provides: id, experiment, summary metrics, params digest, artifacts. */
 export function metadataFromRun(run: RunRecord): TagMetadata {
-  const metrics: Record<string, number> = {};
-  for (const [key, summary] of Object.entries(run.metrics)) metrics[key] = summary.value;
+  // fromEntries defines keys, so a metric named `__proto__` stays a metric.
+  const metrics: Record<string, number> = Object.fromEntries(
+    Object.entries(run.metrics).map(([key, summary]) => [key, summary.value]),
+  );
   const artifacts: TagArtifact[] = run.artifacts
     .filter((a) => a.uri !== undefined)
     .map((a) => ({ uri: a.uri ?? '', sha256: a.sha256, size: a.size }));

@@ -39,7 +39,7 @@ import { parseModelReference } from './tags/model-reference.js';
 export interface RegistryServiceOptions {
   git: GitRunner;
   /** `registry` of ghml.yml: allowed stages and ordering rules. Default: any stage, no rules. */
-  settings?: Pick<RegistrySettings, 'stages' | 'requires'>;
+  settings?: Pick<RegistrySettings, 'stages' | 'requires' | 'gtoStages'>;
   /** Remote tags are fetched from and pushed to, when the repository has it. Default 'origin'. */
   remote?: string;
   /** Fetch the remote's tags before every operation. Default true. */
@@ -54,7 +54,17 @@ export interface RegistryServiceOptions {
   warn?: (message: string) => void;
   /** Clock in milliseconds; default Date.now. */
   now?: () => number;
+  /** Waits this many milliseconds (default: a timer); tests pass a fake with `now`. */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/**
+ * The longest ghml waits for the clock to pass a model's last event (same-second events).
+ * A later last event means a clock ahead of this one: ghml refuses rather than write a tag
+ * that sorts before it.
+ */
+export const MAX_CLOCK_WAIT_MS = 5_000;
+const CLOCK_SLACK_MS = 50;
 
 export interface RegisterRequest {
   name: string;
@@ -163,12 +173,17 @@ export class RegistryService {
           : undefined,
       );
     }
-    const sameCommit = model?.versions.find((v) => v.active && v.commit === commit);
+    // GTO allows one version tag per model and commit, deregistered ones included: a second
+    // one makes GTO fail for every model of the repository.
+    const sameCommit = model?.versions.find((v) => v.commit === commit);
     if (sameCommit) {
       throw new RegistryRuleError(
         'commit-has-version',
-        `Commit ${commit.slice(0, 12)} already holds ${name} ${sameCommit.version}.`,
-        `Promote ${sameCommit.version} instead, or deregister it first.`,
+        `Commit ${commit.slice(0, 12)} already holds ${name} ${sameCommit.version}` +
+          `${sameCommit.active ? '' : ' (deregistered)'}; a commit holds one version of a model.`,
+        sameCommit.active
+          ? `Promote ${sameCommit.version} instead: ghml model promote ${name} ${sameCommit.version} <stage>`
+          : `Commit the model again (a new commit), then register that commit; GTO refuses two versions on one commit even after a deregistration.`,
       );
     }
 
@@ -241,7 +256,9 @@ export class RegistryService {
         'Nothing to do; ghml model list shows each stage.',
       );
     }
-    const required = this.options.settings?.requires[stage];
+    const requires = this.options.settings?.requires;
+    const required =
+      requires !== undefined && Object.hasOwn(requires, stage) ? requires[stage] : undefined;
     if (required !== undefined) {
       const wasThere = model?.stages
         .find((s) => s.stage === required)
@@ -334,13 +351,11 @@ export class RegistryService {
     const record = adoptableTagRecord(records, tagText, 'ghml model list shows it.');
     const state = buildRegistryState(records, this.sortOption());
     if (tag.event === 'register') {
-      const other = findModel(state, tag.model)?.versions.find(
-        (v) => v.active && v.commit === record.commit,
-      );
+      const other = findModel(state, tag.model)?.versions.find((v) => v.commit === record.commit);
       if (other) {
         throw new RegistryRuleError(
           'commit-has-version',
-          `Commit ${record.commit.slice(0, 12)} already holds ${tag.model} ${other.version}.`,
+          `Commit ${record.commit.slice(0, 12)} already holds ${tag.model} ${other.version}${other.active ? '' : ' (deregistered)'}.`,
           `Delete the tag '${tagText}' instead of adopting it.`,
         );
       }
@@ -456,6 +471,8 @@ export class RegistryService {
     assertStageName(stage);
     const allowed = this.options.settings?.stages;
     if (allowed && !allowed.includes(stage)) throw new StageNotAllowedError(stage, allowed);
+    const gto = this.options.settings?.gtoStages;
+    if (gto && !gto.includes(stage)) throw new StageNotAllowedError(stage, gto, '.gto');
   }
 
   private async describeRun(
@@ -488,12 +505,8 @@ export class RegistryService {
       model: ModelState | undefined;
     },
   ): Promise<TagResult> {
-    const object = await this.store.createAnnotated(
-      tag.toString(),
-      commit,
-      message,
-      this.dateAfter(info.model),
-    );
+    await this.waitForClock(info.model, tag.toString());
+    const object = await this.store.createAnnotated(tag.toString(), commit, message);
     const pushing = await this.store.hasRemote();
     if (pushing) await this.store.pushOrRollBack(tag.toString(), object, info.conflictHint);
     return {
@@ -507,13 +520,31 @@ export class RegistryService {
   }
 
   /**
-   * Tag dates have one-second resolution. An event written in the same second as the model's
-   * previous one gets the next second, so every reader (GTO sorts by date only) sees the order.
+   * Tag dates have one-second resolution and GTO orders events by date alone, so a new event
+   * must be dated after the model's last one. When that one is from this second (a burst of
+   * commands), wait until the clock passes it; the tag is then dated now, never in the future,
+   * so an event another tool writes a moment later still sorts after it.
    */
-  private dateAfter(model: ModelState | undefined): { date?: number } {
-    const now = Math.floor((this.options.now ?? Date.now)() / 1000);
-    const last = model?.events.at(-1)?.date;
-    return last !== undefined && last >= now ? { date: last + 1 } : {};
+  private async waitForClock(model: ModelState | undefined, tag: string): Promise<void> {
+    const last = model?.events.at(-1);
+    if (last === undefined) return;
+    const now = this.options.now ?? Date.now;
+    const sleep =
+      this.options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
+    // git reads a coarse clock (time(2)) that may lag Date.now by a few milliseconds.
+    const passAt = (last.date + 1) * 1000 + CLOCK_SLACK_MS;
+    const wait = passAt - now();
+    if (wait <= 0) return;
+    if (wait > MAX_CLOCK_WAIT_MS) {
+      throw new RegistryRuleError(
+        'clock-behind',
+        `The last event of ${model?.name ?? 'the model'} ('${last.tag}') is dated ` +
+          `${new Date(last.date * 1000).toISOString()}, ${Math.ceil(wait / 1000)} s ahead of this ` +
+          `machine's clock; '${tag}' would sort before it.`,
+        'Check the clock of this machine (and of the one that wrote that tag), or retry once that time has passed.',
+      );
+    }
+    while (now() < passAt) await sleep(Math.max(1, passAt - now()));
   }
 
   private warn(message: string): void {

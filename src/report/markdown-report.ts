@@ -309,7 +309,7 @@ function leaderboardTable(experiment: ExperimentComparison): SectionTable {
     escapeMarkdown(matrixLabel(row.run.matrixKey)),
     formatValue(row.objective, precision),
     ...shownKeys.map((key) => {
-      const value = row.params[key];
+      const value = Object.hasOwn(row.params, key) ? row.params[key] : undefined;
       return value === undefined ? '_(not set)_' : escapeMarkdown(value, { maxLength: 60 });
     }),
     runRefLink(row.run),

@@ -6,7 +6,8 @@ import { comparisonMarkdown, publishComparison } from '../../compare/pr-report-p
 import { UsageError } from '../../errors/ghml-error.js';
 import { createGitHubClient } from '../../github/github-client.js';
 import { tryActionsSummarySink } from '../../github/job-summary.js';
-import { parseRepository } from '../../github/repo-ref.js';
+import { resolveRepository } from '../../github/remote-repository.js';
+import { parseCommentAuthor } from '../../github/token-identity.js';
 import { resolveToken } from '../../github/token.js';
 import { renderJsonReport } from '../../report/json-report.js';
 import { renderTextReport } from '../../report/text-report.js';
@@ -27,6 +28,7 @@ interface CompareOptions {
   comment?: boolean;
   pr?: string;
   githubRepository?: string;
+  commentAuthor?: string;
 }
 
 const FORMATS = ['text', 'md', 'json'] as const;
@@ -43,7 +45,10 @@ export function registerCompareCommand(program: Command, context: CommandContext
       '--base <rev|run-id>',
       'baseline commit or run (default: the PR base, else the nearest ancestor with a run)',
     )
-    .option('--head <rev>', 'head commit (default: the PR head on Actions, else HEAD)')
+    .option(
+      '--head <rev|run-id>',
+      'head commit, or one run to compare (default: the PR head on Actions, else HEAD)',
+    )
     .option('-e, --experiment <name>', 'only this experiment (repeatable)', collect, [])
     .option('-f, --format <format>', 'text | md | json', 'text')
     .option('--all', 'list every param, not only the changed ones')
@@ -57,7 +62,11 @@ export function registerCompareCommand(program: Command, context: CommandContext
     .option('--pr <number>', 'PR to comment on (default: from the pull_request event)')
     .option(
       '--github-repository <owner/name>',
-      'repository to post to (default: GITHUB_REPOSITORY)',
+      'repository to post to (default: GITHUB_REPOSITORY, else the origin remote)',
+    )
+    .option(
+      '--comment-author <login>',
+      'the account the token comments as, e.g. my-app[bot] for a GitHub App token (default: GET /user, else github-actions[bot])',
     )
     .action(async (options: CompareOptions) => {
       if (!(FORMATS as readonly string[]).includes(options.format)) {
@@ -65,6 +74,7 @@ export function registerCompareCommand(program: Command, context: CommandContext
           hint: `use one of: ${FORMATS.join(', ')}`,
         });
       }
+      const commentAuthor = parseCommentAuthor(options.commentAuthor, '--comment-author');
       const repo = await openRepository(context.cwd);
       if (options.fetch) await refreshRuns(repo, (message) => context.io.err(message));
       const event = readPullRequestEvent(context.env);
@@ -87,9 +97,14 @@ export function registerCompareCommand(program: Command, context: CommandContext
         );
 
       if (options.comment) {
-        const repository = parseRepository(
-          options.githubRepository ?? context.env.GITHUB_REPOSITORY ?? '',
-        );
+        const remote = repo.config.tracking.remote;
+        const remoteUrl = (await repo.git.remotes()).find((r) => r.name === remote)?.fetchUrl;
+        const repository = resolveRepository({
+          explicit: options.githubRepository,
+          env: context.env,
+          remote,
+          remoteUrl,
+        });
         const prNumber =
           options.pr !== undefined ? parsePrNumber(options.pr) : (event?.number ?? null);
         const actions = readActionsEnvironment(context.env);
@@ -105,6 +120,7 @@ export function registerCompareCommand(program: Command, context: CommandContext
             repo: repository.repo,
             prNumber,
             targetUrl: actions ? (workflowRunUrl(actions.context) ?? undefined) : undefined,
+            commentAuthor,
           },
           {
             all: options.all ?? false,

@@ -9,6 +9,7 @@ import { parseDuration } from '../../deploy/duration.js';
 import { DeployFailedError, type DeployResult } from '../../deploy/deploy-result.js';
 import { createDeployService } from '../../deploy/deploy-setup.js';
 import type { DeployService, StageStatus } from '../../deploy/deploy-service.js';
+import { checkKubeTarget } from '../../deploy/kube-target-options.js';
 import { formatManifests } from '../../deploy/manifest-format.js';
 import type { CommandContext } from '../program.js';
 
@@ -46,6 +47,7 @@ function service(command: Command, context: CommandContext): Promise<DeployServi
 }
 
 function overrides(options: TargetOptions): { context?: string; namespace?: string } {
+  checkKubeTarget(options, { namespace: '--namespace', context: '--context' });
   return {
     ...(options.context === undefined ? {} : { context: options.context }),
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
@@ -140,13 +142,14 @@ export function registerDeployCommand(program: Command, context: CommandContext)
     .action(async (name: string, options: DeployOptions, command: Command) => {
       const stage = requireStage(options.stage, name);
       const timeoutMs = parseDuration(options.timeout);
+      const target = overrides(options);
       const deployer = await service(command, context);
       await run(context, options.json, () =>
         deployer.deploy({
           model: name,
           stage,
           ...(options.version === undefined ? {} : { version: options.version }),
-          ...overrides(options),
+          ...target,
           timeoutMs,
           dryRun: options.dryRun === true,
         }),
@@ -156,7 +159,7 @@ export function registerDeployCommand(program: Command, context: CommandContext)
   deploy
     .command('status')
     .description(
-      'show which version each stage runs in the cluster, next to the registry; flags drift',
+      'show which version each stage runs in the cluster, next to the registry; flags drift (exit 1 when the cluster cannot be read)',
     )
     .argument('<name>', 'model name')
     .option('-s, --stage <stage>', 'only this stage')
@@ -166,13 +169,22 @@ export function registerDeployCommand(program: Command, context: CommandContext)
     .action(async (name: string, _options: unknown, command: Command) => {
       // The parent `deploy` has the same option names, so commander may file them there.
       const options = command.optsWithGlobals<TargetOptions & { stage?: string }>();
+      const target = overrides(options);
       const deployer = await service(command, context);
       const rows = await deployer.status({
         model: name,
         ...(options.stage === undefined ? {} : { stage: options.stage }),
-        ...overrides(options),
+        ...target,
       });
       context.io.out(options.json ? JSON.stringify(rows, null, 2) : statusTable(rows));
+      const unknown = rows.filter((r) => r.state === 'unknown').map((r) => r.stage);
+      if (unknown.length > 0) {
+        // The registry side printed above is still right; what the cluster runs is not known.
+        context.io.err(
+          `ghml: could not read the cluster for stage${unknown.length > 1 ? 's' : ''} ${unknown.map((s) => `'${s}'`).join(', ')} (see above): exit status 1`,
+        );
+        context.setExitCode(1);
+      }
     });
 
   deploy
@@ -190,9 +202,10 @@ export function registerDeployCommand(program: Command, context: CommandContext)
       const options = command.optsWithGlobals<DeployOptions>();
       const stage = requireStage(options.stage, name);
       const timeoutMs = parseDuration(options.timeout);
+      const target = overrides(options);
       const deployer = await service(command, context);
       await run(context, options.json, () =>
-        deployer.rollback({ model: name, stage, ...overrides(options), timeoutMs }),
+        deployer.rollback({ model: name, stage, ...target, timeoutMs }),
       );
     });
 }

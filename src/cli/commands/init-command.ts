@@ -1,6 +1,7 @@
 /** `ghml init`: ghml.yml, workflow templates and the tracking branch for a repository. */
 import type { Command } from 'commander';
 import { initRepository } from '../../init/init-repository.js';
+import { nextSteps } from '../../init/next-steps.js';
 import { WORKFLOW_SETS } from '../../init/workflow-templates.js';
 import type { CommandContext } from '../program.js';
 
@@ -62,6 +63,10 @@ export function registerInitCommand(program: Command, context: CommandContext): 
           ? `ghml: created the tracking branch ${result.branch.name} (format 1); the first \`ghml run\` pushes it`
           : `ghml: the tracking branch ${result.branch.name} already exists`,
       );
+      context.io.err('ghml: next steps:');
+      for (const line of nextSteps({ result, workflows, actionRef: options.actionRef })) {
+        context.io.err(line);
+      }
       context.io.out(result.root);
     });
 }

@@ -1,16 +1,18 @@
 /** `ghml runs list` and `ghml runs show`: read runs from the tracking branch. */
 import type { Command } from 'commander';
 import { formatValue } from '../../text/format-number.js';
-import { cleanForTerminal, columns, painter, type AnsiStyle } from '../../text/text-columns.js';
+import { cleanForTerminal, columns, painter } from '../../text/text-columns.js';
 import { workflowRunUrl } from '../../tracking/ingest/github-context.js';
 import { runJsonView } from '../../tracking/run-json-view.js';
 import { compileRunFilter, parseRunFilter } from '../../tracking/query/run-filter.js';
 import { parseOrderBy, sortRuns } from '../../tracking/query/run-order.js';
-import type { RunRecord, RunStatus } from '../../tracking/run-record.js';
+import { parseColumns } from '../../tracking/query/run-columns.js';
+import type { RunRecord } from '../../tracking/run-record.js';
 import type { StoredRun } from '../../tracking/store/tracking-store.js';
 import { UsageError } from '../../errors/ghml-error.js';
 import { versionsFromRunEvents } from '../../registry/registry-provenance.js';
 import { openRepository, refreshRuns, type OpenRepository } from '../open-repository.js';
+import { formatDuration, formatTime, renderRunTable, runListJson } from './runs-list-table.js';
 import type { CommandContext } from '../program.js';
 import { registerRunsGetCommand } from './runs-get-command.js';
 import { registerRunsLifecycleCommands } from './runs-lifecycle-command.js';
@@ -21,6 +23,7 @@ interface ListOptions {
   filter?: string;
   orderBy: string[];
   maxResults: string;
+  columns: string[];
   json?: boolean;
   fetch: boolean;
   view: string;
@@ -28,82 +31,8 @@ interface ListOptions {
 
 const VIEWS = ['active', 'deleted', 'all'] as const;
 
-const STATUS_STYLE: Record<RunStatus, AnsiStyle | undefined> = {
-  FINISHED: 'green',
-  FAILED: 'red',
-  KILLED: 'yellow',
-  RUNNING: undefined,
-};
-
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-export function formatTime(ms: number | null): string {
-  if (ms === null) return '-';
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
-}
-
-export function formatDuration(run: RunRecord): string {
-  if (run.endTime === null) return '-';
-  const seconds = Math.max(0, (run.endTime - run.startTime) / 1000);
-  if (seconds < 60) return `${seconds.toFixed(1)}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${Math.round(seconds % 60)}s`;
-  return `${Math.floor(seconds / 3600)}h${Math.round((seconds % 3600) / 60)}m`;
-}
-
-/** The metric columns worth showing: configured metrics first, then the most common ones. */
-function metricColumns(runs: readonly RunRecord[], repo: OpenRepository, limit = 4): string[] {
-  const counts = new Map<string, number>();
-  for (const run of runs)
-    for (const key of Object.keys(run.metrics)) counts.set(key, (counts.get(key) ?? 0) + 1);
-  const configured = new Set<string>();
-  for (const run of runs) {
-    for (const key of Object.keys(repo.config.experiments[run.experiment]?.metrics ?? {}))
-      configured.add(key);
-  }
-  const ranked = [...counts.keys()].sort(
-    (a, b) =>
-      Number(configured.has(b)) - Number(configured.has(a)) ||
-      (counts.get(b) ?? 0) - (counts.get(a) ?? 0) ||
-      (a < b ? -1 : 1),
-  );
-  return ranked.slice(0, limit);
-}
-
-function renderRunTable(runs: readonly RunRecord[], repo: OpenRepository, color: boolean): string {
-  if (runs.length === 0) return 'no runs';
-  const metrics = metricColumns(runs, repo);
-  const header = [
-    'RUN ID',
-    'EXPERIMENT',
-    'STATUS',
-    'COMMIT',
-    'STARTED',
-    'TIME',
-    ...metrics.map((m) => cleanForTerminal(m, 24)),
-  ];
-  const rows = runs.map((run) => [
-    run.id,
-    cleanForTerminal(run.experiment, 30),
-    run.status,
-    run.source.commit.slice(0, 7) + (run.source.dirty ? '*' : ''),
-    formatTime(run.startTime),
-    formatDuration(run),
-    ...metrics.map((key) => {
-      const summary = run.metrics[key];
-      return summary
-        ? formatValue(
-            summary.value,
-            repo.config.experiments[run.experiment]?.metrics[key]?.precision ?? 4,
-          )
-        : '-';
-    }),
-  ]);
-  const right = header.map((_, i) => i >= 5);
-  const paint = painter(color);
-  const styles = [undefined, ...runs.map((run) => STATUS_STYLE[run.status])];
-  return columns([header, ...rows], right, paint, styles, '').join('\n');
 }
 
 async function listRuns(repo: OpenRepository, options: ListOptions): Promise<RunRecord[]> {
@@ -226,15 +155,22 @@ export function registerRunsCommand(program: Command, context: CommandContext): 
     .option('--filter <expr>', 'e.g. "metrics.accuracy > 0.9 and params.n_estimators = \'10\'"')
     .option('--order-by <clause>', "e.g. 'metrics.accuracy DESC' (repeatable)", collect, [])
     .option('--max-results <n>', 'at most this many runs', '1000')
+    .option(
+      '--columns <fields>',
+      "show these instead of the metric columns, e.g. 'params.lr,metrics.accuracy' (repeatable; with --json: only these params, metrics and tags)",
+      collect,
+      [],
+    )
     .option('--json', 'print a JSON array (the shape in the README)')
     .option('--view <which>', 'active, deleted or all runs (as MLflow run_view_type)', 'active')
     .option('--no-fetch', 'do not fetch the tracking branch first')
     .action(async (options: ListOptions) => {
+      const fields = options.columns.length > 0 ? parseColumns(options.columns) : undefined;
       const repo = await openRepository(context.cwd);
       if (options.fetch) await refreshRuns(repo, (message) => context.io.err(message));
       const found = await listRuns(repo, options);
-      if (options.json) context.io.out(JSON.stringify(found.map(runJsonView), null, 2));
-      else context.io.out(renderRunTable(found, repo, context.io.color));
+      if (options.json) context.io.out(JSON.stringify(runListJson(found, fields), null, 2));
+      else context.io.out(renderRunTable(found, repo.config, { color: context.io.color, fields }));
     });
 
   runs

@@ -4,6 +4,11 @@
  * half-made release is left: the draft is deleted and ReleasePublishError says the tag exists
  * and how to retry (`ghml model release <tag>`). A release that exists already (one drafted
  * in GitHub's web UI) gets the assets and the model card added, keeping its author's text.
+ *
+ * With API asset URLs (`registry.asset_urls: api`, for private repositories) the asset ids must
+ * be known before the tag is written, so the release is staged first: `stageRelease` drafts it
+ * and uploads the assets, the tag is written with their URLs, then `finishStagedRelease` sets
+ * the card and publishes it, or `discardStagedRelease` removes the draft when the tag failed.
  */
 import { describeError } from '../../errors/ghml-error.js';
 import type { RegisteredVersion, ReleasePublisher } from '../registry-ports.js';
@@ -117,5 +122,74 @@ export class GitHubReleasePublisher implements ReleasePublisher {
 
   async publishVersion(version: RegisteredVersion): Promise<void> {
     this.published = await publishRelease(this.client, version.tag, this.contentFor(version));
+  }
+}
+
+/** A draft release whose assets are uploaded, before its tag exists. */
+export interface StagedRelease {
+  release: ReleaseInfo;
+  assets: AssetInfo[];
+  /** False when the assets went into a release someone had made already. */
+  created: boolean;
+}
+
+/** Drafts the release of `tag` (or takes the existing one) and uploads the assets to it. */
+export async function stageRelease(
+  client: ReleaseClient,
+  tag: string,
+  content: Pick<ReleaseContent, 'name' | 'assets'>,
+): Promise<StagedRelease> {
+  const existing = await client.findByTag(tag);
+  let release: ReleaseInfo;
+  try {
+    release = existing ?? (await client.createDraft(tag, content.name, ''));
+  } catch (error) {
+    throw new ReleasePublishError(tag, describeError(error), true, { cause: error });
+  }
+  const staged: StagedRelease = { release, assets: [], created: existing === undefined };
+  try {
+    for (const asset of content.assets) {
+      for (const old of release.assets.filter((a) => a.name === asset.name)) {
+        await client.deleteAsset(old.id);
+      }
+      staged.assets.push(await client.uploadAsset(release, asset));
+    }
+  } catch (error) {
+    const cleanedUp = await discardStagedRelease(client, staged);
+    throw new ReleasePublishError(tag, describeError(error), cleanedUp, { cause: error });
+  }
+  return staged;
+}
+
+/** Sets the model card and publishes a staged release once its tag exists. */
+export async function finishStagedRelease(
+  client: ReleaseClient,
+  staged: StagedRelease,
+  body: string,
+): Promise<PublishedRelease> {
+  try {
+    const updated = await client.update(staged.release.id, {
+      body: staged.created ? body : mergeReleaseBody(staged.release.body, body),
+      ...(staged.created ? { draft: false } : {}),
+    });
+    return { id: updated.id, url: updated.htmlUrl, created: staged.created, assets: staged.assets };
+  } catch (error) {
+    throw new ReleasePublishError(staged.release.tag, describeError(error), false, {
+      cause: error,
+    });
+  }
+}
+
+/** Removes what staging made: the draft it created, or its uploads to an existing release. */
+export async function discardStagedRelease(
+  client: ReleaseClient,
+  staged: StagedRelease,
+): Promise<boolean> {
+  try {
+    if (staged.created) await client.deleteRelease(staged.release.id);
+    else for (const asset of staged.assets) await client.deleteAsset(asset.id);
+    return true;
+  } catch {
+    return false;
   }
 }

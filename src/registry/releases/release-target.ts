@@ -5,8 +5,11 @@
  * Otherwise the registry works on tags alone and says so in one line.
  */
 import { createGitHubClient, type GitHubClient } from '../../github/github-client.js';
+import { repoFromRemoteUrl, serverUrlOf } from '../../github/remote-repository.js';
 import { tryParseRepository, type RepoRef } from '../../github/repo-ref.js';
 import { tryResolveToken, type Env } from '../../github/token.js';
+
+export { repoFromRemoteUrl };
 
 /** A repository on GitHub that releases are written to and read from. */
 export interface ReleaseTarget {
@@ -56,59 +59,6 @@ export function resolveReleaseTarget(options: ResolveReleaseTargetOptions): Rele
   };
 }
 
-function serverUrlOf(env: Env): string {
-  const value = (env['GITHUB_SERVER_URL'] ?? '').trim() || 'https://github.com';
-  return value.replace(/\/+$/, '');
-}
-
-/** Hosts a remote may be on: github.com, plus the GHES host the environment names. */
-function knownHosts(env: Env): Set<string> {
-  const hosts = new Set(['github.com']);
-  for (const key of ['GITHUB_SERVER_URL', 'GITHUB_API_URL']) {
-    try {
-      const value = env[key];
-      if (value) hosts.add(new URL(value).hostname.toLowerCase());
-    } catch {
-      // Not a URL: ignored, the client reports a bad GITHUB_API_URL itself.
-    }
-  }
-  return hosts;
-}
-
-/**
- * The repository a remote URL names, when it is on a known GitHub host: https://host/o/r(.git),
- * ssh://git@host/o/r.git or the scp form git@host:o/r.git.
- */
-export function repoFromRemoteUrl(
-  url: string,
-  env: Env = {},
-): { repo: RepoRef; serverUrl: string } | undefined {
-  const text = url.trim();
-  let host: string;
-  let path: string;
-  const scp = /^[A-Za-z0-9._-]+@([A-Za-z0-9.-]+):(?!\/)(.+)$/.exec(text);
-  if (scp) {
-    host = scp[1] ?? '';
-    path = scp[2] ?? '';
-  } else {
-    let parsed: URL;
-    try {
-      parsed = new URL(text);
-    } catch {
-      return undefined;
-    }
-    if (!['https:', 'http:', 'ssh:', 'git:'].includes(parsed.protocol)) return undefined;
-    host = parsed.hostname;
-    path = parsed.pathname.replace(/^\/+/, '');
-  }
-  host = host.toLowerCase();
-  if (!knownHosts(env).has(host)) return undefined;
-  const repo = tryParseRepository(path.replace(/\/+$/, '').replace(/\.git$/, ''));
-  if (repo === undefined) return undefined;
-  const serverUrl = host === 'github.com' ? 'https://github.com' : serverUrlOf(env);
-  return { repo, serverUrl };
-}
-
 /** `<server>/<owner>/<repo>/releases/download/<tag>/<asset>`: GitHub's browser download URL. */
 export function releaseDownloadUrl(
   serverUrl: string,
@@ -118,6 +68,13 @@ export function releaseDownloadUrl(
 ): string {
   const enc = encodeURIComponent;
   return `${serverUrl}/${enc(repo.owner)}/${enc(repo.repo)}/releases/download/${enc(tag)}/${enc(asset)}`;
+}
+
+/** `<api>/repos/<owner>/<repo>/releases/assets/<id>`: readable with a token in a private repository. */
+export function releaseAssetApiUrl(target: ReleaseTarget, assetId: number): string {
+  const enc = encodeURIComponent;
+  const api = String(target.client.request.endpoint.DEFAULTS.baseUrl).replace(/\/+$/, '');
+  return `${api}/repos/${enc(target.repo.owner)}/${enc(target.repo.repo)}/releases/assets/${assetId}`;
 }
 
 /** `<server>/<owner>/<repo>/releases/tag/<tag>`. */

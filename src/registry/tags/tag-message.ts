@@ -68,9 +68,9 @@ export function formatTagMessage(summary: string, metadata?: TagMetadata): strin
   if (metadata.runId !== undefined) block.runId = metadata.runId;
   if (metadata.experiment !== undefined) block.experiment = metadata.experiment;
   if (metadata.metrics !== undefined) {
-    const metrics: Record<string, number | string> = {};
-    for (const [key, value] of Object.entries(metadata.metrics)) metrics[key] = encodeNumber(value);
-    block.metrics = metrics;
+    block.metrics = Object.fromEntries(
+      Object.entries(metadata.metrics).map(([key, value]) => [key, encodeNumber(value)]),
+    );
   }
   if (metadata.paramsDigest !== undefined) block.paramsDigest = metadata.paramsDigest;
   if (metadata.artifacts !== undefined) {
@@ -122,12 +122,13 @@ function toMetadata(raw: Record<string, unknown>): TagMetadata {
     if (typeof value === 'string') m[key] = value;
   }
   if (isRecord(raw.metrics)) {
-    const metrics: Record<string, number> = {};
-    for (const [key, value] of Object.entries(raw.metrics)) {
-      const n = decodeNumber(value);
-      if (n !== undefined) metrics[key] = n;
-    }
-    m.metrics = metrics;
+    // fromEntries defines keys, so `__proto__` or `constructor` stay plain metric names.
+    m.metrics = Object.fromEntries(
+      Object.entries(raw.metrics).flatMap(([key, value]) => {
+        const n = decodeNumber(value);
+        return n === undefined ? [] : [[key, n] as const];
+      }),
+    );
   }
   if (Array.isArray(raw.artifacts)) {
     m.artifacts = raw.artifacts.filter(isArtifact).map((a) => ({

@@ -5,6 +5,7 @@
  * predicates on first use and cached) or `compileRunFilter` for hot loops.
  */
 import { didYouMean } from '../../config/did-you-mean.js';
+import { compileLikePattern } from './like-pattern.js';
 import { FilterSyntaxError } from './run-query-errors.js';
 import {
   fieldReader,
@@ -234,17 +235,6 @@ export function parseRunFilter(text: string): RunFilter {
   }
 }
 
-/** SQL LIKE pattern to a RegExp: % is any run of characters, _ is one character. */
-function likeToRegExp(pattern: string, ignoreCase: boolean): RegExp {
-  let source = '';
-  for (const ch of pattern) {
-    if (ch === '%') source += '[\\s\\S]*';
-    else if (ch === '_') source += '[\\s\\S]';
-    else source += ch.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, ignoreCase ? 'iu' : 'u');
-}
-
 function compileNumeric(read: FieldReader, op: NumericComparator, v: number): Predicate {
   // NaN fails every comparison, including !=.
   const num = (run: RunRecord): number => {
@@ -293,7 +283,7 @@ function compileCondition(condition: FilterCondition): Predicate {
     }
     case 'LIKE':
     case 'ILIKE': {
-      const pattern = likeToRegExp(condition.value, condition.comparator === 'ILIKE');
+      const pattern = compileLikePattern(condition.value, condition.comparator === 'ILIKE');
       return (run) => {
         const x = read(run);
         return typeof x === 'string' && pattern.test(x);

@@ -60,3 +60,22 @@ export class OrderBySyntaxError extends UsageError {
     this.reason = reason;
   }
 }
+
+/** A `--columns` list that cannot be parsed. */
+export class ColumnsSyntaxError extends UsageError {
+  /** The list as given. */
+  readonly columns: string;
+  /** 1-based column of the problem. */
+  readonly column: number;
+  readonly reason: string;
+
+  constructor(columns: string, column: number, reason: string, hint?: string) {
+    super(`Invalid --columns at column ${column}: ${reason}\n${pointAt(columns, column)}`, {
+      hint: hint ?? 'list fields separated by commas, e.g. --columns params.lr,metrics.accuracy',
+    });
+    this.name = 'ColumnsSyntaxError';
+    this.columns = columns;
+    this.column = column;
+    this.reason = reason;
+  }
+}

@@ -99,6 +99,24 @@ describe('retries', () => {
     expect(error.hint).toContain('server error');
   });
 
+  it('gives each attempt a time limit and retries one that gets no answer', async () => {
+    gh.faults.next({ route: PULL, delayMs: 20_000 });
+    const pull = await getPull(client({ requestTimeoutMs: 300 }));
+    expect(pull.number).toBe(3);
+    expect(gh.requests.count(PULL)).toBeGreaterThanOrEqual(1);
+    expect(gh.faults.pending()).toBe(0);
+    // Without a time limit the call would wait out the 20 s delay: this test's own timeout.
+  }, 10_000);
+
+  it('gives up on a silent API after the retries, naming the time limit', async () => {
+    gh.faults.next({ route: PULL, delayMs: 20_000, times: 3 });
+    const error = await failure(getPull(client({ requestTimeoutMs: 300, retries: 2 })));
+    expect(error.message).toContain('Could not read pull request #3: 500');
+    expect(error.message).toContain('GitHub did not answer within 0.3 s');
+    expect(error.hint).toContain('did not answer in time');
+    expect(gh.faults.pending()).toBe(0);
+  });
+
   it('waits for a slow answer instead of failing', async () => {
     gh.faults.next({ route: PULL, delayMs: 100 });
     expect((await getPull(client())).head.ref).toBe('feature');
@@ -132,9 +150,7 @@ describe('rate limits', () => {
     const resetAt = (error as RateLimitError).resetAt;
     expect(resetAt).toBeInstanceOf(Date);
     const hhmm = resetAt!.toISOString().slice(11, 16);
-    expect(error.hint).toBe(
-      `rate limited until ${hhmm} UTC; retry after that, or raise rateLimit.maxWaitSeconds to wait it out`,
-    );
+    expect(error.hint).toBe(`rate limited until ${hhmm} UTC; retry after that`);
     expect(logged.join('\n')).toContain('over the budget');
   });
 

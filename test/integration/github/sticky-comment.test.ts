@@ -6,6 +6,7 @@ import {
   upsertStickyComment,
 } from '../../../src/github/sticky-comment.js';
 import {
+  DEFAULT_TOKENS,
   startGitHubEmulator,
   TEST_TOKENS,
   type GitHubEmulator,
@@ -21,8 +22,13 @@ const DELETE = 'DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}';
 
 let gh: GitHubEmulator;
 
+/** A GitHub App's installation token: writes as `ml-app[bot]`; `GET /user` answers 403. */
+const APP_TOKEN = 'ghs_EmulatorAppInstallationToken000000009';
+
 beforeEach(async () => {
-  gh = await startGitHubEmulator();
+  gh = await startGitHubEmulator({
+    tokens: { ...DEFAULT_TOKENS, [APP_TOKEN]: { login: 'ml-app[bot]', type: 'Bot' } },
+  });
 });
 
 afterEach(async () => {
@@ -151,6 +157,87 @@ describe('upsertStickyComment', () => {
     expect(gh.requests.count('GET /user')).toBe(0);
   });
 
+  it('keeps one comment across runs with a GitHub App token (GET /user answers 403)', async () => {
+    const first = await upsert('run 1', client(APP_TOKEN));
+    expect(first.action).toBe('created');
+    // Each workflow run is a new process with a new client.
+    const second = await upsert('run 2', client(APP_TOKEN));
+    const third = await upsert('run 2', client(APP_TOKEN));
+    expect(second).toMatchObject({ action: 'updated', id: first.id });
+    expect(third).toMatchObject({ action: 'unchanged', id: first.id });
+    expect(ours().map((c) => [c.user.login, c.body])).toEqual([['ml-app[bot]', bodyWith('run 2')]]);
+    expect(gh.requests.count(CREATE)).toBe(1);
+  });
+
+  it('learns the login from the comment it creates and stops asking GET /user', async () => {
+    const c = client(APP_TOKEN);
+    await upsert('e1', c);
+    const other = '<!-- ghml:compare:e2 -->';
+    await upsertStickyComment({
+      client: c,
+      owner,
+      repo,
+      issueNumber,
+      marker: other,
+      body: `${other}\nx\n`,
+    });
+    expect(gh.requests.count('GET /user')).toBe(1);
+    // With the login learned, another bot's comment carrying the marker is not ours.
+    gh.state.addIssueComment({
+      owner,
+      repo,
+      issueNumber,
+      author: 'other-app[bot]',
+      authorType: 'Bot',
+      body: bodyWith('impostor'),
+    });
+    expect(await upsert('e1 again', c)).toMatchObject({ action: 'updated' });
+    expect(gh.state.commentsOn({ owner, repo }, issueNumber).map((x) => x.body)).toContain(
+      bodyWith('impostor'),
+    );
+  });
+
+  it('honours the author override for an App token without asking GET /user', async () => {
+    await upsert('v1', client(APP_TOKEN), { authorLogin: 'ml-app[bot]' });
+    const again = await upsert('v2', client(APP_TOKEN), { authorLogin: 'ml-app[bot]' });
+    expect(again.action).toBe('updated');
+    expect(gh.requests.count('GET /user')).toBe(0);
+    expect(ours()).toHaveLength(1);
+  });
+
+  it.each([
+    ['a user', 'mallory', 'User'],
+    ['another bot', 'other-app[bot]', 'Bot'],
+    ['the same bot', 'github-actions[bot]', 'Bot'],
+  ] as const)(
+    'never overwrites a comment by %s that quotes the marker after its start',
+    async (_who, author, authorType) => {
+      const quoting = `> see ${marker}\n${bodyWith('quoted')}`;
+      const quote = gh.state.addIssueComment({
+        owner,
+        repo,
+        issueNumber,
+        author,
+        authorType,
+        body: quoting,
+      });
+      const indented = gh.state.addIssueComment({
+        owner,
+        repo,
+        issueNumber,
+        author,
+        authorType,
+        body: ` ${bodyWith('indented')}`,
+      });
+      const result = await upsert('real');
+      expect(result.action).toBe('created');
+      expect(gh.state.comment({ owner, repo }, quote.id)?.body).toBe(quoting);
+      expect(gh.state.comment({ owner, repo }, indented.id)?.body).toBe(` ${bodyWith('indented')}`);
+      expect(gh.requests.count(UPDATE)).toBe(0);
+      expect(gh.requests.count(DELETE)).toBe(0);
+    },
+  );
+
   it('ends a concurrent create–create race with exactly one comment', async () => {
     const [a, b] = await Promise.all([
       upsert('from job A', client()),
@@ -195,6 +282,20 @@ describe('upsertStickyComment', () => {
     expect((error as NoWritePermissionError).hint).toContain('pull-requests: write');
     expect((error as Error).message).toContain('Resource not accessible by integration');
     expect(gh.state.issueComments).toHaveLength(0);
+  });
+
+  it('refuses a body that does not start with its marker', async () => {
+    await expect(
+      upsertStickyComment({
+        client: client(),
+        owner,
+        repo,
+        issueNumber,
+        marker,
+        body: `intro\n${marker}\n`,
+      }),
+    ).rejects.toBeInstanceOf(MarkerMissingError);
+    expect(gh.requests.count()).toBe(0);
   });
 
   it('refuses a body that does not contain its marker', async () => {

@@ -44,8 +44,12 @@ describe('initRepository', () => {
     const config = await loadConfig(repo);
     expect(config.defaultExperiment).toBe('iris');
     expect(Object.keys(config.experiments)).toEqual(['iris']);
+    // The template, less the lines for copying it by hand.
     expect(readFileSync(join(repo, '.github/workflows/train.yml'), 'utf8')).toBe(
-      readFileSync(join(ROOT, 'templates/workflows/train.yml'), 'utf8'),
+      readFileSync(join(ROOT, 'templates/workflows/train.yml'), 'utf8').replace(
+        /^# \[by hand\].*\n/gm,
+        '',
+      ),
     );
     expect(result.branch).toMatchObject({ name: 'ghml/runs', created: true });
     expect(JSON.parse(git(repo, 'show', 'ghml/runs:ghml.json'))).toEqual({ format: 2 });
@@ -190,5 +194,44 @@ describe('ghml init (command)', () => {
     expect(err.join('\n')).toContain('created the tracking branch ghml/runs');
     expect(existsSync(join(repo, '.github/workflows/deploy.yml'))).toBe(true);
     expect(out).toHaveLength(1);
+  });
+
+  it('prints next steps that fit what it wrote', async () => {
+    const run = async (argv: string[]) => {
+      const repo = makeRepo();
+      const err: string[] = [];
+      const program = new Command('ghml').exitOverride();
+      registerInitCommand(program, {
+        io: { out: () => {}, err: (t) => err.push(t), color: false, interactive: false },
+        env: {},
+        cwd: repo,
+        setExitCode: () => {},
+      });
+      await program.parseAsync(['node', 'ghml', 'init', ...argv]);
+      return err.slice(err.indexOf('ghml: next steps:') + 1);
+    };
+    const train = await run([]);
+    expect(train[0]).toBe(
+      '  1. set `train:` in .github/workflows/train.yml to your training command',
+    );
+    expect(train.join('\n')).toContain('ghml init --action-ref <owner>/ghml@v1 --force');
+    expect(train.join('\n')).toContain('git add ghml.yml .github/workflows && git commit');
+    expect(train.join('\n')).not.toContain('ghml model register');
+    const release = await run(['--workflow', 'release', '--action-ref', 'acme/ghml@v1']);
+    expect(release.join('\n')).toContain('ghml model register <name>');
+    expect(release.join('\n')).toContain('KUBECONFIG_DATA');
+    expect(release.join('\n')).not.toContain('--action-ref');
+    expect(release.join('\n')).not.toContain('set `train:`');
+  });
+
+  it('writes workflows that do not ask to be copied (the template does)', async () => {
+    const repo = makeRepo();
+    await initRepository({ cwd: repo, ...defaults });
+    const written = readFileSync(join(repo, '.github/workflows/train.yml'), 'utf8');
+    const template = readFileSync(join(ROOT, 'templates/workflows/train.yml'), 'utf8');
+    expect(template).toContain('# [by hand] Copy this file to .github/workflows/train.yml');
+    expect(written).not.toMatch(/copy this file|\[by hand\]/i);
+    expect(written).toContain('# Change `train:` to your training command.');
+    expect(written).toBe(template.replace(/^# \[by hand\].*\n/m, ''));
   });
 });

@@ -169,6 +169,37 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('registerModel', () => {
+  it('records the asset API URL with registry.asset_urls: api (private repositories)', async () => {
+    const s = await setup({ yml: `${GHML_YML}  asset_urls: api\n` });
+    await s.addRun();
+    const result = await registerModel(s.context(), { name: 'iris' });
+    const [release] = gh.state.releasesOf({ owner, repo });
+    expect(release).toMatchObject({ tagName: 'iris@v0.0.1', draft: false });
+    const [asset] = gh.state.assetsOf(release!.id);
+    const uri = `${gh.url}/repos/acme/ml/releases/assets/${asset!.id}`;
+    const message = parseTagMessage(git(s.dir, 'tag', '-l', '--format=%(contents)', 'iris@v0.0.1'));
+    expect(message.metadata?.artifacts?.map((a) => a.uri)).toEqual([uri]);
+    expect(result.release).toMatchObject({ id: release!.id, created: true });
+    expect(release?.body).toContain('# iris v0.0.1');
+    // What the init container does: the API URL with a token and Accept: octet-stream.
+    const response = await fetch(uri, {
+      headers: {
+        authorization: `Bearer ${TEST_TOKENS.actions}`,
+        accept: 'application/octet-stream',
+      },
+    });
+    expect(Buffer.from(await response.arrayBuffer())).toEqual(MODEL);
+  });
+
+  it('with API asset URLs, removes the staged draft when the tag cannot be written', async () => {
+    const s = await setup({ yml: `${GHML_YML}  asset_urls: api\n` });
+    await s.addRun();
+    git(s.dir, 'tag', '-a', '-m', 'taken', 'iris@v0.0.1');
+    const error = await rejection(registerModel(s.context(), { name: 'iris', version: 'v0.0.1' }));
+    expect((error as Error).name).toBe('VersionExistsError');
+    expect(gh.state.releasesOf({ owner, repo })).toEqual([]);
+  });
+
   it('tags the run commit, pushes, publishes a release with the model and card, records provenance', async () => {
     const s = await setup();
     const runId = await s.addRun();

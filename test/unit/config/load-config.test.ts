@@ -603,3 +603,15 @@ describe('docs/config.md', () => {
     expect(config.deploy['*']?.templates).toBe('deployment');
   });
 });
+
+describe('registry.asset_urls', () => {
+  it("reads 'download' or 'api', and names the line of anything else", () => {
+    expect(parseConfig('registry:\n  asset_urls: api\n', 'ghml.yml').registry.assetUrls).toBe(
+      'api',
+    );
+    expect(parseConfig('registry: {}\n', 'ghml.yml').registry.assetUrls).toBeUndefined();
+    expect(() => parseConfig('registry:\n  asset_urls: private\n', 'ghml.yml')).toThrow(
+      "ghml.yml:2:15: registry.asset_urls must be 'download' or 'api', got 'private'",
+    );
+  });
+});

@@ -4,8 +4,10 @@ import {
   DNS_LABEL_RE,
   fileNameFromUri,
   LABEL_VALUE_RE,
+  leaseName,
+  legacyObjectName,
+  objectName,
   toLabelValue,
-  toResourceName,
 } from '../../../src/deploy/kube-names.js';
 
 describe('Kubernetes names', () => {
@@ -20,22 +22,50 @@ describe('Kubernetes names', () => {
       expect(toLabelValue(v)).toMatch(LABEL_VALUE_RE);
   });
 
-  it('makes DNS-1035 object names, with a hash when information was lost', () => {
-    expect(toResourceName('iris', 'prod')).toBe('iris-prod');
-    const a = toResourceName('Iris', 'prod');
-    const b = toResourceName('team/iris', 'prod');
-    expect(a).toMatch(/^iris-prod-[0-9a-f]{6}$/);
-    expect(b).toMatch(/^team-iris-prod-[0-9a-f]{6}$/);
-    expect(toResourceName('iris', 'prod')).not.toBe(a);
-    for (const n of [
-      a,
-      b,
-      toResourceName('9lives', 'x'),
-      toResourceName('x'.repeat(200), 'prod'),
-    ]) {
-      expect(n).toMatch(DNS_LABEL_RE);
-      expect(n.length).toBeLessThanOrEqual(63);
+  it('names a model at a stage plainly when the spelling splits back', () => {
+    expect(objectName('iris', 'prod')).toBe('iris-prod');
+    expect(objectName('churn-model', 'prod')).toBe('churn-model-prod');
+    expect(leaseName('iris', 'prod')).toBe('ghml-deploy-iris-prod');
+  });
+
+  it('never gives two (model, stage) pairs the same object or Lease name', () => {
+    // a-b at prod and a at b-prod were both a-b-prod, and shared the Lease.
+    expect(objectName('a-b', 'prod')).toBe('a-b-prod');
+    expect(objectName('a', 'b-prod')).toMatch(/^a-b-prod--[0-9a-f]{10}$/);
+    const parts = [
+      'a',
+      'b',
+      'a-b',
+      'b-a',
+      'A',
+      'a_b',
+      'a/b',
+      'a--b',
+      'prod',
+      'b-prod',
+      'x'.repeat(60),
+      '9',
+      '1a',
+    ];
+    const seen = new Map<string, string>();
+    for (const model of parts) {
+      for (const stage of parts) {
+        const pair = `${model} @ ${stage}`;
+        for (const name of [objectName(model, stage), leaseName(model, stage)]) {
+          expect(seen.get(name), `${pair} and ${seen.get(name)} share '${name}'`).toBeUndefined();
+          seen.set(name, pair);
+        }
+        const name = objectName(model, stage);
+        expect(name).toMatch(DNS_LABEL_RE);
+        expect(name.length).toBeLessThanOrEqual(63);
+        expect(leaseName(model, stage)).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+      }
     }
+  });
+
+  it('keeps the name ghml 0.1 gave, to find objects left under it', () => {
+    expect(legacyObjectName('a', 'b-prod')).toBe('a-b-prod');
+    expect(legacyObjectName('Iris', 'prod')).toMatch(/^iris-prod-[0-9a-f]{6}$/);
   });
 
   it('derives a safe file name from an artifact URI', () => {

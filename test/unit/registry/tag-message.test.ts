@@ -94,4 +94,13 @@ describe('tag message', () => {
     expect(paramsDigest({ a: '1', b: '2' })).not.toBe(paramsDigest({ a: '2', b: '1' }));
     expect(paramsDigest({})).toMatch(/^[0-9a-f]{64}$/);
   });
+
+  it('keeps every Object.prototype name as a metric name, both ways', () => {
+    const names = Object.getOwnPropertyNames(Object.prototype);
+    const metrics = Object.fromEntries(names.map((name, i) => [name, i]));
+    const parsed = parseTagMessage(formatTagMessage('x', { metrics })).metadata;
+    expect(Object.keys(parsed?.metrics ?? {}).sort()).toEqual([...names].sort());
+    expect(Object.getPrototypeOf(parsed?.metrics)).toBe(Object.prototype);
+    expect(Object.hasOwn(parsed?.metrics ?? {}, '__proto__')).toBe(true);
+  });
 });
