@@ -50,7 +50,7 @@ export async function startTrackingServer(options: TrackingServerOptions): Promi
     throw new UsageError(
       `Listening on ${options.host} makes the endpoint reachable by others, so it needs a token.`,
       {
-        hint: 'pass --token <secret> or set GHML_SERVER_TOKEN (clients set MLFLOW_TRACKING_TOKEN to it), or use --generate-token',
+        hint: 'pass --token <secret> or set GHML_SERVER_TOKEN (clients set MLFLOW_TRACKING_TOKEN to it); `ghml server` without either generates one and writes it to --token-file',
       },
     );
   }

@@ -220,18 +220,6 @@ function settingProblems(text: string): string[] {
 
 const TEXTS = collectTexts();
 
-/**
- * Found in a file another engineer owns (src/mlflow): no `--generate-token` option exists
- * (yet). Listed so this test stays green until they are
- * settled; the last test fails once one is fixed, so the entry is removed then.
- */
-const PENDING_ELSEWHERE = new Set([
-  'src/mlflow/tracking-server.ts: --generate-token is not an option of any ghml command',
-]);
-
-/** A problem without its line number, to compare with PENDING_ELSEWHERE. */
-const unplaced = (problem: string): string => problem.replace(/^([^:]+):\d+:/, '$1:');
-
 describe('hints and messages', () => {
   it('read the texts of every source file', () => {
     expect(TEXTS.length).toBeGreaterThan(1000);
@@ -242,23 +230,12 @@ describe('hints and messages', () => {
     const problems = TEXTS.flatMap((t) =>
       [...commandProblems(t.text), ...looseFlagProblems(t.text)].map((p) => `${t.where}: ${p}`),
     );
-    expect(problems.filter((p) => !PENDING_ELSEWHERE.has(unplaced(p)))).toEqual([]);
+    expect(problems).toEqual([]);
   });
 
   it('name only ghml.yml settings that exist', () => {
     const problems = TEXTS.flatMap((t) => settingProblems(t.text).map((p) => `${t.where}: ${p}`));
-    expect(problems.filter((p) => !PENDING_ELSEWHERE.has(unplaced(p)))).toEqual([]);
-  });
-
-  it('list no fixed problem as pending elsewhere', () => {
-    const all = new Set(
-      TEXTS.flatMap((t) =>
-        [...commandProblems(t.text), ...looseFlagProblems(t.text), ...settingProblems(t.text)].map(
-          (p) => unplaced(`${t.where}: ${p}`),
-        ),
-      ),
-    );
-    expect([...PENDING_ELSEWHERE].filter((p) => !all.has(p))).toEqual([]);
+    expect(problems).toEqual([]);
   });
 
   it('catch the mistakes they are here for', () => {
