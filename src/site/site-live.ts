@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import type { OpenRepository } from '../tracking/repository-context.js';
 import type { RunLocation } from '../tracking/store/tracking-store.js';
 import type { Env } from '../github/token.js';
-import { buildSiteData } from './site-data-build.js';
-import { encodeSeriesFile } from './series-codec.js';
-import { DEFAULT_SERIES_BUDGET } from './series-selection.js';
+import { buildSiteData } from './data/site-data-build.js';
+import { encodeSeriesFile } from './data/series-codec.js';
+import { DEFAULT_SERIES_BUDGET } from './data/series-selection.js';
 import type { ServedFile } from './site-server.js';
 
 const RUN_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;

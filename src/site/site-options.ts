@@ -1,6 +1,6 @@
 /** The numeric options of `ghml report build` and `ghml ui`, checked. */
 import { InvalidSiteOptionError } from './site-errors.js';
-import type { SeriesBudget } from './series-selection.js';
+import type { SeriesBudget } from './data/series-selection.js';
 
 /** A whole number in [min, max], or InvalidSiteOptionError quoting the option. */
 export function wholeNumber(option: string, value: string, min: number, max: number): number {

@@ -6,7 +6,7 @@
  */
 import { tryParseRepository } from '../github/repo-ref.js';
 import { repoFromRemoteUrl } from '../registry/releases/release-target.js';
-import type { SiteRepository } from './site-data-format.js';
+import type { SiteRepository } from './data/site-data-format.js';
 
 export function siteRepository(
   env: Readonly<Record<string, string | undefined>>,

@@ -8,7 +8,7 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SITE_MARKER } from './site-assets.js';
-import { DATA_DIR } from './site-data-format.js';
+import { DATA_DIR } from './data/site-data-format.js';
 import { SiteOutputNotEmptyError, SiteOutputNotFolderError } from './site-errors.js';
 
 async function checkOutput(dir: string): Promise<void> {

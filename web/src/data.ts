@@ -4,8 +4,8 @@
  * by id (one shard), the runs of a commit (one small index file), series, models, trends and
  * sweeps. Every file is fetched once from this site (relative URLs, same origin) and kept.
  */
-import { decodeRunShard, type SiteRun } from '../../src/site/run-shard-codec.js';
-import { decodeSeriesFile, type DecodedSeries } from '../../src/site/series-codec.js';
+import { decodeRunShard, type SiteRun } from '../../src/site/data/run-shard-codec.js';
+import { decodeSeriesFile, type DecodedSeries } from '../../src/site/data/series-codec.js';
 import {
   MANIFEST_PATH,
   MODELS_PATH,
@@ -20,7 +20,7 @@ import {
   type SiteManifest,
   type SweepsFile,
   type TrendsFile,
-} from '../../src/site/site-data-format.js';
+} from '../../src/site/data/site-data-format.js';
 
 /** Shards fetched at once when loading everything. */
 const PARALLEL_SHARDS = 4;

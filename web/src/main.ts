@@ -12,7 +12,7 @@ import {
   parseSiteRoute,
   type SiteRoute,
 } from '../../src/site/site-links.js';
-import { MANIFEST_PATH, type SiteManifest } from '../../src/site/site-data-format.js';
+import { MANIFEST_PATH, type SiteManifest } from '../../src/site/data/site-data-format.js';
 import { Selection, type App, type View } from './app-context.js';
 import { SiteData } from './data.js';
 import { el, note } from './dom.js';

@@ -6,7 +6,7 @@
 import { defaultMetricSettings } from '../../src/config/config-defaults.js';
 import type { MetricSettings } from '../../src/config/config-types.js';
 import { workflowUrlOf } from '../../src/compare/run-ref.js';
-import type { SiteManifest } from '../../src/site/site-data-format.js';
+import type { SiteManifest } from '../../src/site/data/site-data-format.js';
 import type { RunRecord } from '../../src/tracking/run-record.js';
 
 const SHA = /^[0-9a-f]{40}$/;

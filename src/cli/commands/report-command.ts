@@ -36,7 +36,7 @@ export function registerReportCommand(program: Command, context: CommandContext)
     .option('--json', 'print what was written as JSON')
     .action(async (options: BuildOptions) => {
       const { parseSeriesBudget } = await import('../../site/site-options.js');
-      const { buildSiteData } = await import('../../site/site-data-build.js');
+      const { buildSiteData } = await import('../../site/data/site-data-build.js');
       const { readSiteAssets } = await import('../../site/site-assets.js');
       const { writeSite } = await import('../../site/site-writer.js');
       const series = parseSeriesBudget(options);

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SiteManifest } from '../../../src/site/site-data-format.js';
+import type { SiteManifest } from '../../../src/site/data/site-data-format.js';
 import { runGhml } from '../../support/run-ghml.js';
 import { cleanupTempDirs, makeRepo, tempDir } from '../../support/temp-repo.js';
 import { buildSiteFixture } from '../../e2e/site/site-fixture.js';

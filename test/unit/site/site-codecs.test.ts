@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRunShard, encodeRunShard } from '../../../src/site/run-shard-codec.js';
-import { decodeSeriesFile, encodeSeriesFile } from '../../../src/site/series-codec.js';
-import { nearestIndex, reduceSeries } from '../../../src/site/series-reduce.js';
-import { selectSeriesRuns } from '../../../src/site/series-selection.js';
-import { indexSweeps } from '../../../src/site/sweep-index.js';
-import { buildTrends } from '../../../src/site/trend-points.js';
+import { decodeRunShard, encodeRunShard } from '../../../src/site/data/run-shard-codec.js';
+import { decodeSeriesFile, encodeSeriesFile } from '../../../src/site/data/series-codec.js';
+import { nearestIndex, reduceSeries } from '../../../src/site/data/series-reduce.js';
+import { selectSeriesRuns } from '../../../src/site/data/series-selection.js';
+import { indexSweeps } from '../../../src/site/data/sweep-index.js';
+import { buildTrends } from '../../../src/site/data/trend-points.js';
 import { defaultConfig } from '../../../src/config/config-defaults.js';
 import {
   TRACKING_FORMAT,

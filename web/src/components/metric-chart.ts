@@ -6,8 +6,8 @@
  * are gaps in the line and are named in the hover text.
  */
 import uPlot from 'uplot';
-import type { DecodedSeries } from '../../../src/site/series-codec.js';
-import { nearestIndex, reduceSeries } from '../../../src/site/series-reduce.js';
+import type { DecodedSeries } from '../../../src/site/data/series-codec.js';
+import { nearestIndex, reduceSeries } from '../../../src/site/data/series-reduce.js';
 import { el } from '../dom.js';
 
 export interface ChartLine {

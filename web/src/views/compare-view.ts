@@ -11,7 +11,7 @@ import { diffParams } from '../../../src/compare/param-diff.js';
 import { matchRuns } from '../../../src/compare/run-matcher.js';
 import type { MetricDiff } from '../../../src/compare/comparison-types.js';
 import { verdictWords } from '../../../src/report/verdict-summary.js';
-import type { SiteRun } from '../../../src/site/run-shard-codec.js';
+import type { SiteRun } from '../../../src/site/data/run-shard-codec.js';
 import type { RunRecord } from '../../../src/tracking/run-record.js';
 import { formatDelta, formatPercent, formatValue } from '../../../src/text/format-number.js';
 import type { App, View } from '../app-context.js';

@@ -3,7 +3,7 @@
  * stages; one model's versions, current stages and full event history, with links to the
  * GitHub releases and to the runs the versions were built from.
  */
-import type { SiteModel } from '../../../src/site/site-data-format.js';
+import type { SiteModel } from '../../../src/site/data/site-data-format.js';
 import type { App, View } from '../app-context.js';
 import { el, link, note, section, table } from '../dom.js';
 import { commitUrl, releaseUrl, shortSha } from '../page-format.js';

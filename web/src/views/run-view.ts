@@ -4,8 +4,8 @@
  * a download command) and the registry events that name it.
  */
 import { matrixKeyOf } from '../../../src/compare/matrix-key.js';
-import type { SiteRun } from '../../../src/site/run-shard-codec.js';
-import type { SiteModelEvent } from '../../../src/site/site-data-format.js';
+import type { SiteRun } from '../../../src/site/data/run-shard-codec.js';
+import type { SiteModelEvent } from '../../../src/site/data/site-data-format.js';
 import { formatBytes, formatValue } from '../../../src/text/format-number.js';
 import type { App, View } from '../app-context.js';
 import { el, link, note, section, table } from '../dom.js';

@@ -5,8 +5,8 @@
  */
 import { buildLeaderboard } from '../../../src/compare/leaderboard.js';
 import { selectByKey } from '../../../src/compare/run-matcher.js';
-import type { SiteRun } from '../../../src/site/run-shard-codec.js';
-import type { SweepInfo } from '../../../src/site/site-data-format.js';
+import type { SiteRun } from '../../../src/site/data/run-shard-codec.js';
+import type { SweepInfo } from '../../../src/site/data/site-data-format.js';
 import { formatValue } from '../../../src/text/format-number.js';
 import type { App, View } from '../app-context.js';
 import { el, link, note, table } from '../dom.js';

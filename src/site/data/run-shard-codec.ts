@@ -13,7 +13,7 @@ import {
   type ArtifactEntry,
   type MetricSummary,
   type RunRecord,
-} from '../tracking/run-record.js';
+} from '../../tracking/run-record.js';
 import {
   SITE_DATA_FORMAT,
   type EncodedArtifact,

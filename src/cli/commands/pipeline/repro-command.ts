@@ -1,9 +1,9 @@
 /** `ghml repro [stage...]`: bring pipeline stages up to date (DVC's `dvc repro`). */
 import type { Command } from 'commander';
-import { UsageError } from '../../errors/ghml-error.js';
-import { reproducePipeline } from '../../pipeline/pipeline-service.js';
-import { plural } from '../../text/format-number.js';
-import type { CommandContext } from '../program.js';
+import { UsageError } from '../../../errors/ghml-error.js';
+import { reproducePipeline } from '../../../pipeline/pipeline-service.js';
+import { plural } from '../../../text/format-number.js';
+import type { CommandContext } from '../../program.js';
 
 interface ReproOptions {
   jobs: string;

@@ -5,9 +5,9 @@
  * in the tip tree (format 2), so a depth-1 clone lacks it. Then their series blobs
  * (metrics*.jsonl) that are still missing. A no-op in a full clone.
  */
-import type { Git } from '../git/git.js';
-import { fetchMissingBlobs } from '../tracking/store/branch-prefetch.js';
-import type { RunLocation } from '../tracking/store/tracking-store.js';
+import type { Git } from '../../git/git.js';
+import { fetchMissingBlobs } from '../../tracking/store/branch-prefetch.js';
+import type { RunLocation } from '../../tracking/store/tracking-store.js';
 
 /** A run folder's series files: metrics.jsonl, then metrics-1.jsonl … for long series. */
 const SERIES_FILE = /^metrics(-[0-9]+)?\.jsonl$/;

@@ -3,7 +3,7 @@
  * Which branch is "main": `--main <rev>` when given, else the remote's default branch
  * (refs/remotes/<remote>/HEAD), else a local or remote-tracking `main` or `master`, else HEAD.
  */
-import type { Git } from '../git/git.js';
+import type { Git } from '../../git/git.js';
 import type { MainCommit } from './trend-points.js';
 
 /** Commits walked at most (newest first, then returned oldest first). */

@@ -9,12 +9,12 @@
  * sweeps, the trends and the models; full metric series only for the runs the series budget
  * selects (series-selection.ts). `ghml ui` serves every other run's series from git on demand.
  */
-import type { Env } from '../github/token.js';
-import type { OpenRepository } from '../tracking/repository-context.js';
-import type { RunRecord } from '../tracking/run-record.js';
-import type { RunLocation, StoredRun } from '../tracking/store/tracking-store.js';
-import { metricSettings } from '../config/settings-lookup.js';
-import { readRegistry } from '../registry/registry-reader.js';
+import type { Env } from '../../github/token.js';
+import type { OpenRepository } from '../../tracking/repository-context.js';
+import type { RunRecord } from '../../tracking/run-record.js';
+import type { RunLocation, StoredRun } from '../../tracking/store/tracking-store.js';
+import { metricSettings } from '../../config/settings-lookup.js';
+import { readRegistry } from '../../registry/registry-reader.js';
 import { buildModelsFile, registeredRunIds } from './model-index.js';
 import { readMainHistory, resolveMainRev } from './main-history.js';
 import { encodeRunShard, type SeriesFlag } from './run-shard-codec.js';
@@ -39,7 +39,7 @@ import {
   type SiteExperiment,
   type SiteManifest,
 } from './site-data-format.js';
-import { siteRepository } from './site-repository.js';
+import { siteRepository } from '../site-repository.js';
 import { indexSweeps } from './sweep-index.js';
 import { buildTrends } from './trend-points.js';
 

@@ -5,12 +5,12 @@
  * --dry-run it only lists what it would remove.
  */
 import type { Command } from 'commander';
-import { applyGc, planGc, type RegisteredVersion } from '../../artifacts/store-gc.js';
-import { UsageError } from '../../errors/ghml-error.js';
-import { readRegistry } from '../../registry/registry-reader.js';
-import { openCommandStore } from '../artifact-store-access.js';
-import { openRepository, refreshRuns } from '../open-repository.js';
-import type { CommandContext } from '../program.js';
+import { applyGc, planGc, type RegisteredVersion } from '../../../artifacts/store-gc.js';
+import { UsageError } from '../../../errors/ghml-error.js';
+import { readRegistry } from '../../../registry/registry-reader.js';
+import { openCommandStore } from '../../artifact-store-access.js';
+import { openRepository, refreshRuns } from '../../open-repository.js';
+import type { CommandContext } from '../../program.js';
 
 interface GcOptions {
   dryRun?: boolean;

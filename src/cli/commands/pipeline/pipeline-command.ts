@@ -2,10 +2,10 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../../errors/ghml-error.js';
-import { COMPILE_TARGETS, type CompileTarget } from '../../pipeline/compile/compile-pipeline.js';
-import { compilePipelineAt } from '../../pipeline/pipeline-service.js';
-import type { CommandContext } from '../program.js';
+import { UsageError } from '../../../errors/ghml-error.js';
+import { COMPILE_TARGETS, type CompileTarget } from '../../../pipeline/compile/compile-pipeline.js';
+import { compilePipelineAt } from '../../../pipeline/pipeline-service.js';
+import type { CommandContext } from '../../program.js';
 
 interface CompileOptions {
   target: string;

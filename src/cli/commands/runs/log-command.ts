@@ -4,12 +4,12 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { GhmlError, UsageError } from '../../errors/ghml-error.js';
-import { appendEvents, loggedParam, type LogEvent } from '../../tracking/ingest/event-file.js';
-import { ParamChangedError } from '../../tracking/ingest/ingest-errors.js';
-import { copyArtifact } from '../../tracking/ingest/ingest-artifact-copy.js';
-import { parseNumberText } from '../../tracking/run-limits.js';
-import type { CommandContext } from '../program.js';
+import { GhmlError, UsageError } from '../../../errors/ghml-error.js';
+import { appendEvents, loggedParam, type LogEvent } from '../../../tracking/ingest/event-file.js';
+import { ParamChangedError } from '../../../tracking/ingest/ingest-errors.js';
+import { copyArtifact } from '../../../tracking/ingest/ingest-artifact-copy.js';
+import { parseNumberText } from '../../../tracking/run-limits.js';
+import type { CommandContext } from '../../program.js';
 
 class NoOpenRunError extends GhmlError {
   constructor() {

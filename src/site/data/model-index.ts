@@ -3,7 +3,7 @@
  * registry tags (registry-state.ts applies GTO's rules), with the run each version was built
  * from. Tag messages and tagger names are untrusted text; the page shows them as text.
  */
-import type { RegistryEvent, RegistryState } from '../registry/registry-state.js';
+import type { RegistryEvent, RegistryState } from '../../registry/registry-state.js';
 import type { ModelsFile, SiteModel, SiteModelEvent } from './site-data-format.js';
 
 function who(event: RegistryEvent): string | null {

@@ -1,7 +1,7 @@
 /** `ghml migrate`: converts a format-1 tracking branch to format 2 (docs/storage-format.md). */
 import type { Command } from 'commander';
-import { openRepository } from '../open-repository.js';
-import type { CommandContext } from '../program.js';
+import { openRepository } from '../../open-repository.js';
+import type { CommandContext } from '../../program.js';
 
 export function registerMigrateCommand(program: Command, context: CommandContext): void {
   program

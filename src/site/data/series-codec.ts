@@ -4,7 +4,7 @@
  * more points than the budget, keeps a reduced set of real points (series-reduce.ts).
  * Browser-safe.
  */
-import type { MetricPoint } from '../tracking/run-record.js';
+import type { MetricPoint } from '../../tracking/run-record.js';
 import { decodeFloat64Base64, encodeFloat64Base64 } from './float64-base64.js';
 import { SITE_DATA_FORMAT, type SeriesFile } from './site-data-format.js';
 import { reduceSeries } from './series-reduce.js';

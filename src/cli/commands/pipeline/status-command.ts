@@ -1,8 +1,8 @@
 /** `ghml status [stage...]`: why pipeline stages would run, as `dvc status` says it. */
 import type { Command } from 'commander';
-import { pipelineStatus } from '../../pipeline/pipeline-service.js';
-import { formatStatus } from '../../pipeline/state/status-report.js';
-import type { CommandContext } from '../program.js';
+import { pipelineStatus } from '../../../pipeline/pipeline-service.js';
+import { formatStatus } from '../../../pipeline/state/status-report.js';
+import type { CommandContext } from '../../program.js';
 
 export function registerStatusCommand(program: Command, context: CommandContext): void {
   program

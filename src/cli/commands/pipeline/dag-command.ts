@@ -1,8 +1,8 @@
 /** `ghml dag`: the pipeline's stage graph as text or Mermaid. */
 import type { Command } from 'commander';
-import { formatDagMermaid, formatDagText } from '../../pipeline/graph/dag-render.js';
-import { loadPipelineAt } from '../../pipeline/pipeline-service.js';
-import type { CommandContext } from '../program.js';
+import { formatDagMermaid, formatDagText } from '../../../pipeline/graph/dag-render.js';
+import { loadPipelineAt } from '../../../pipeline/pipeline-service.js';
+import type { CommandContext } from '../../program.js';
 
 export function registerDagCommand(program: Command, context: CommandContext): void {
   program

@@ -7,15 +7,18 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { describeError, GhmlError } from '../../errors/ghml-error.js';
-import { openCommandStore } from '../artifact-store-access.js';
-import { createProgress } from '../progress.js';
-import { pushUnpushedRegistryTags, type TagPushReport } from '../../registry/tags/unpushed-tags.js';
-import { recordStaleOpenRuns } from '../../tracking/open-run.js';
-import { EntriesRefusedError } from '../../tracking/tracking-errors.js';
-import type { PushResult } from '../../tracking/store/tracking-store.js';
-import { openRepository, type OpenRepository } from '../open-repository.js';
-import type { CommandContext } from '../program.js';
+import { describeError, GhmlError } from '../../../errors/ghml-error.js';
+import { openCommandStore } from '../../artifact-store-access.js';
+import { createProgress } from '../../progress.js';
+import {
+  pushUnpushedRegistryTags,
+  type TagPushReport,
+} from '../../../registry/tags/unpushed-tags.js';
+import { recordStaleOpenRuns } from '../../../tracking/open-run.js';
+import { EntriesRefusedError } from '../../../tracking/tracking-errors.js';
+import type { PushResult } from '../../../tracking/store/tracking-store.js';
+import { openRepository, type OpenRepository } from '../../open-repository.js';
+import type { CommandContext } from '../../program.js';
 
 interface PushOptions {
   json?: boolean;

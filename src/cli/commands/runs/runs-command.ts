@@ -1,19 +1,19 @@
 /** `ghml runs list` and `ghml runs show`: read runs from the tracking branch. */
 import type { Command } from 'commander';
-import { formatValue } from '../../text/format-number.js';
-import { cleanForTerminal, columns, painter } from '../../text/text-columns.js';
-import { workflowRunUrl } from '../../tracking/ingest/github-context.js';
-import { runJsonView } from '../../tracking/run-json-view.js';
-import { compileRunFilter, parseRunFilter } from '../../tracking/query/run-filter.js';
-import { parseOrderBy, sortRuns } from '../../tracking/query/run-order.js';
-import { parseColumns } from '../../tracking/query/run-columns.js';
-import type { RunRecord } from '../../tracking/run-record.js';
-import type { StoredRun } from '../../tracking/store/tracking-store.js';
-import { UsageError } from '../../errors/ghml-error.js';
-import { versionsFromRunEvents } from '../../registry/registry-provenance.js';
-import { openRepository, refreshRuns, type OpenRepository } from '../open-repository.js';
+import { formatValue } from '../../../text/format-number.js';
+import { cleanForTerminal, columns, painter } from '../../../text/text-columns.js';
+import { workflowRunUrl } from '../../../tracking/ingest/github-context.js';
+import { runJsonView } from '../../../tracking/run-json-view.js';
+import { compileRunFilter, parseRunFilter } from '../../../tracking/query/run-filter.js';
+import { parseOrderBy, sortRuns } from '../../../tracking/query/run-order.js';
+import { parseColumns } from '../../../tracking/query/run-columns.js';
+import type { RunRecord } from '../../../tracking/run-record.js';
+import type { StoredRun } from '../../../tracking/store/tracking-store.js';
+import { UsageError } from '../../../errors/ghml-error.js';
+import { versionsFromRunEvents } from '../../../registry/registry-provenance.js';
+import { openRepository, refreshRuns, type OpenRepository } from '../../open-repository.js';
 import { formatDuration, formatTime, renderRunTable, runListJson } from './runs-list-table.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../../program.js';
 import { registerRunsGetCommand } from './runs-get-command.js';
 import { registerRunsLifecycleCommands } from './runs-lifecycle-command.js';
 

@@ -1,18 +1,18 @@
 /** `ghml runs get <id> [path…] [-o dir]`: download a run's artifacts, each sha256-checked. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { localCacheRoot, LocalContentStore } from '../../artifacts/local-content-store.js';
+import { localCacheRoot, LocalContentStore } from '../../../artifacts/local-content-store.js';
 import {
   LOCAL_FILE_SOURCE,
   downloadRunArtifacts,
   localCacheSource,
-} from '../../tracking/run-artifact-download.js';
-import { formatBytes } from '../../text/format-number.js';
-import { openRepository, refreshRuns } from '../open-repository.js';
-import { createProgress } from '../progress.js';
-import type { CommandContext } from '../program.js';
-import { openCommandStore } from '../artifact-store-access.js';
-import { storeArtifactSource } from '../../artifacts/store-artifact-source.js';
+} from '../../../tracking/run-artifact-download.js';
+import { formatBytes } from '../../../text/format-number.js';
+import { openRepository, refreshRuns } from '../../open-repository.js';
+import { createProgress } from '../../progress.js';
+import type { CommandContext } from '../../program.js';
+import { openCommandStore } from '../../artifact-store-access.js';
+import { storeArtifactSource } from '../../../artifacts/store-artifact-source.js';
 
 interface GetOptions {
   output?: string;

@@ -2,8 +2,8 @@
  * The sweeps of a history: an experiment's runs at one commit with two or more matrix keys
  * (the same grouping `ghml compare` uses for its leaderboard, matrix-key.ts). Newest first.
  */
-import { matrixKeyOf } from '../compare/matrix-key.js';
-import type { RunRecord } from '../tracking/run-record.js';
+import { matrixKeyOf } from '../../compare/matrix-key.js';
+import type { RunRecord } from '../../tracking/run-record.js';
 import type { SweepInfo } from './site-data-format.js';
 
 /** At most this many sweeps are indexed (the newest). */

@@ -4,19 +4,19 @@
  * array. Run keys are untrusted and looked up as own properties only, so a param or metric
  * named `constructor` is a column like any other and never reaches the prototype.
  */
-import { metricSettings } from '../../config/settings-lookup.js';
-import type { GhmlConfig } from '../../config/config-types.js';
-import { formatValue } from '../../text/format-number.js';
-import { cleanForTerminal, columns, painter, type AnsiStyle } from '../../text/text-columns.js';
-import { columnKeys, pickKeys } from '../../tracking/query/run-columns.js';
+import { metricSettings } from '../../../config/settings-lookup.js';
+import type { GhmlConfig } from '../../../config/config-types.js';
+import { formatValue } from '../../../text/format-number.js';
+import { cleanForTerminal, columns, painter, type AnsiStyle } from '../../../text/text-columns.js';
+import { columnKeys, pickKeys } from '../../../tracking/query/run-columns.js';
 import {
   fieldReader,
   formatField,
   type FieldReader,
   type FieldRef,
-} from '../../tracking/query/run-query-fields.js';
-import { runJsonView, type RunJsonView } from '../../tracking/run-json-view.js';
-import type { RunRecord, RunStatus } from '../../tracking/run-record.js';
+} from '../../../tracking/query/run-query-fields.js';
+import { runJsonView, type RunJsonView } from '../../../tracking/run-json-view.js';
+import type { RunRecord, RunStatus } from '../../../tracking/run-record.js';
 
 const STATUS_STYLE: Record<RunStatus, AnsiStyle | undefined> = {
   FINISHED: 'green',

@@ -1,11 +1,11 @@
 /** `ghml run [options] -- <command...>` */
 import type { Command } from 'commander';
-import { UsageError } from '../../errors/ghml-error.js';
-import { parseParamOverride, type ParamOverride } from '../../tracking/param-overrides.js';
-import { runAndRecord } from '../../tracking/run-session.js';
-import { runJsonView } from '../../tracking/run-json-view.js';
-import { plural } from '../../text/format-number.js';
-import type { CommandContext } from '../program.js';
+import { UsageError } from '../../../errors/ghml-error.js';
+import { parseParamOverride, type ParamOverride } from '../../../tracking/param-overrides.js';
+import { runAndRecord } from '../../../tracking/run-session.js';
+import { runJsonView } from '../../../tracking/run-json-view.js';
+import { plural } from '../../../text/format-number.js';
+import type { CommandContext } from '../../program.js';
 
 /** Commander's collector for a repeatable `key=value` option (`--param`, `--matrix`). */
 function keyValues(

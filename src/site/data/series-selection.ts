@@ -6,7 +6,7 @@
  * a run is taken while both budgets (runs, total points) allow it, and a run larger than
  * `maxRunPoints` is taken reduced to that many points. Deterministic for the same inputs.
  */
-import type { RunRecord } from '../tracking/run-record.js';
+import type { RunRecord } from '../../tracking/run-record.js';
 import type { SeriesFlag } from './run-shard-codec.js';
 
 export interface SeriesBudget {

@@ -7,10 +7,10 @@
  * not where the format keeps it, is read through `TrackingStore.readMetrics`: a change of
  * layout makes this slower, never wrong.
  */
-import type { OpenRepository } from '../tracking/repository-context.js';
-import type { MetricPoint } from '../tracking/run-record.js';
-import { parseMetricLines } from '../tracking/run-record-json.js';
-import type { StoredRun } from '../tracking/store/tracking-store.js';
+import type { OpenRepository } from '../../tracking/repository-context.js';
+import type { MetricPoint } from '../../tracking/run-record.js';
+import { parseMetricLines } from '../../tracking/run-record-json.js';
+import type { StoredRun } from '../../tracking/store/tracking-store.js';
 import { prefetchSeries } from './series-prefetch.js';
 
 const CHUNK = /^metrics-[0-9]+\.jsonl$/;

@@ -6,11 +6,11 @@
  * objective is the configured one, else the first configured metric, else the first metric
  * (by name) any run of the experiment has — the leaderboard's rule.
  */
-import type { GhmlConfig } from '../config/config-types.js';
-import { metricSettings } from '../config/settings-lookup.js';
-import { compareKeys } from '../compare/metric-diff.js';
-import { selectByKey } from '../compare/run-matcher.js';
-import { encodeNumber, type RunRecord } from '../tracking/run-record.js';
+import type { GhmlConfig } from '../../config/config-types.js';
+import { metricSettings } from '../../config/settings-lookup.js';
+import { compareKeys } from '../../compare/metric-diff.js';
+import { selectByKey } from '../../compare/run-matcher.js';
+import { encodeNumber, type RunRecord } from '../../tracking/run-record.js';
 import type { TrendPoint, TrendsFile } from './site-data-format.js';
 
 export interface MainCommit {

@@ -5,8 +5,8 @@
  * inside comes from runs, tags or commits and is untrusted: the page only ever sets it as text.
  * Browser-safe: no Node.js imports.
  */
-import type { MetricSettings } from '../config/config-types.js';
-import type { RunGithubContext, RunStatus } from '../tracking/run-record.js';
+import type { MetricSettings } from '../../config/config-types.js';
+import type { RunGithubContext, RunStatus } from '../../tracking/run-record.js';
 
 export const SITE_DATA_FORMAT = 1;
 

@@ -4,11 +4,11 @@
  * `--view deleted|all` asks for them.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../../errors/ghml-error.js';
-import { changeRun, type RunChange } from '../../tracking/run-change.js';
-import { runJsonView } from '../../tracking/run-json-view.js';
-import { openRepository, refreshRuns } from '../open-repository.js';
-import type { CommandContext } from '../program.js';
+import { UsageError } from '../../../errors/ghml-error.js';
+import { changeRun, type RunChange } from '../../../tracking/run-change.js';
+import { runJsonView } from '../../../tracking/run-json-view.js';
+import { openRepository, refreshRuns } from '../../open-repository.js';
+import type { CommandContext } from '../../program.js';
 
 interface ChangeOptions {
   json?: boolean;
