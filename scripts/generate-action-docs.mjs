@@ -83,7 +83,7 @@ export function generateActionDocs() {
       rootAction,
     ),
   ];
-  for (const verb of ['run', 'compare', 'register', 'promote', 'deploy']) {
+  for (const verb of ['run', 'compare', 'register', 'promote', 'deploy', 'repro']) {
     if (!readdirSync(join(root, 'actions')).includes(verb)) continue;
     const action = parse(readFileSync(join(root, 'actions', verb, 'action.yml'), 'utf8'));
     parts.push(section(`ghml/actions/${verb}`, `uses: ghml/ghml/actions/${verb}@v1`, action));

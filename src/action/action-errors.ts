@@ -125,3 +125,20 @@ export class PullRequestBudgetError extends GhmlError {
     this.name = 'PullRequestBudgetError';
   }
 }
+
+/** The run was recorded, but could not be pushed (and `fail-on-push-error` is on). */
+export class RunNotPushedError extends GhmlError {
+  constructor(
+    readonly runId: string,
+    readonly problem: string,
+    recordDir: string | undefined,
+  ) {
+    super(`Run ${runId} was recorded but not pushed: ${problem}`, {
+      hint:
+        recordDir === undefined
+          ? 'a later step can send it with `ghml push`; set fail-on-push-error: false to let the job go on'
+          : `its record is in ${recordDir} for upload; a later step can send it with \`ghml push\`, or set fail-on-push-error: false to let the job go on`,
+    });
+    this.name = 'RunNotPushedError';
+  }
+}

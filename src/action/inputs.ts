@@ -68,6 +68,8 @@ export interface RunCommandSettings extends CommonSettings {
   matrix: string | undefined;
   /** Input `record-dir`: also write the run there for upload as a workflow artifact. */
   recordDir: string | undefined;
+  /** Input `fail-on-push-error` (default true): fail the step when the run was not pushed. */
+  failOnPushError: boolean;
 }
 
 /** `command: compare`: compare with the baseline, comment, set statuses. */
@@ -402,6 +404,7 @@ export function readActionSettings(env: NodeJS.ProcessEnv, cwd: string): ActionS
         stdoutMetrics: readOptionalBoolean(env, 'stdout-metrics'),
         matrix: readMatrix(env),
         recordDir: path('record-dir'),
+        failOnPushError: readBoolean(env, 'fail-on-push-error', true),
       };
       checkEvent(command, common.event, undefined);
       return settings;

@@ -9,7 +9,7 @@ import { formatValue } from '../text/format-number.js';
 import { openRepository } from '../tracking/repository-context.js';
 import type { RunRecord } from '../tracking/run-record.js';
 import { runAndRecord } from '../tracking/run-session.js';
-import { TrainingFailedError } from './action-errors.js';
+import { RunNotPushedError, TrainingFailedError } from './action-errors.js';
 import type { ActionIo } from './action-io.js';
 import { STATE, type RunCommandSettings } from './inputs.js';
 import { exportRunRecord } from './run-record-export.js';
@@ -43,7 +43,13 @@ export async function runTrainingAction(
         push: settings.push,
         stdoutMetrics: settings.stdoutMetrics,
       },
-      { cwd: settings.workingDirectory, env, log: (message) => io.info(message) },
+      {
+        cwd: settings.workingDirectory,
+        env,
+        log: (message) => io.info(message),
+        // Large files go to the artifact store (GitHub's container registry by default).
+        storeToken: settings.token ?? env.GITHUB_TOKEN,
+      },
     );
   } catch (error) {
     // The post step records what an open run logged as FAILED.
@@ -62,6 +68,7 @@ export async function runTrainingAction(
   io.setOutput('run-status', run.status);
   io.setOutput('exit-code', String(result.exitStatus));
   io.setOutput('pushed', String(result.pushed !== null));
+  const notPushed = settings.push && result.pushed === null && result.pushProblem !== null;
   if (result.pushed) {
     io.info(`ghml: pushed ${result.pushed.pushed} run(s) in ${result.pushed.attempts} attempt(s)`);
   } else if (result.pushProblem !== null) {
@@ -77,6 +84,9 @@ export async function runTrainingAction(
   }
   if (io.summary) await writeJobSummary(runSummary(run), { sink: io.summary });
   if (result.exitStatus !== 0) throw new TrainingFailedError(run.id, result.exitStatus);
+  if (notPushed && settings.failOnPushError) {
+    throw new RunNotPushedError(run.id, result.pushProblem ?? 'unknown', settings.recordDir);
+  }
   return run;
 }
 

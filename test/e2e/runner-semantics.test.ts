@@ -3,7 +3,7 @@
  * at once, a job cancelled mid-training (main step killed, then the post step with the state
  * the main step saved), a fork PR with a read-only token, and bad inputs and events.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -229,6 +229,43 @@ describe("the training script's environment", () => {
     expect(env).not.toContain(ctx.token);
     expect(env).not.toContain('runtime-token-value');
     expect(env).not.toContain('oidc-token-value');
+  });
+});
+
+describe('a run the remote refuses', () => {
+  it('fails the step after writing the record to record-dir, unless fail-on-push-error is false', async () => {
+    const pr = pushPullRequest(origin, 14, 'frozen', { 'notes.txt': 'frozen\n' });
+    writeFileSync(
+      join(origin.bare, 'hooks', 'pre-receive'),
+      '#!/bin/sh\necho "pushes are frozen today" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
+    const ctx = prContext(pr);
+    const job = createRunnerJob();
+    const recordDir = join(job.temp, 'ghml-run');
+    const failed = await runActionStep({
+      job,
+      workspace: checkout(origin, pr.mergeSha, ctx.ref),
+      context: ctx,
+      env: setupPython(job),
+      inputs: { command: 'run', train: 'python train.py', 'record-dir': recordDir },
+    });
+    expect(failed.exitCode, describeStep(failed)).toBe(1);
+    const runId = failed.outputs['run-id'] as string;
+    expect(errors(failed).join('\n')).toContain(`Run ${runId} was recorded but not pushed`);
+    expect(errors(failed).join('\n')).toContain('pushes are frozen today');
+    expect(readdirSync(recordDir)).toEqual([runId]);
+    expect(remoteRuns(origin).size).toBe(0);
+
+    const lenient = await runActionStep({
+      job: createRunnerJob(),
+      workspace: checkout(origin, pr.mergeSha, ctx.ref),
+      context: ctx,
+      env: setupPython(job),
+      inputs: { command: 'run', train: 'python train.py', 'fail-on-push-error': 'false' },
+    });
+    expect(lenient.exitCode, describeStep(lenient)).toBe(0);
+    expect(lenient.annotations.some((a) => a.level === 'warning')).toBe(true);
   });
 });
 

@@ -12,11 +12,11 @@ import { actionProblems, workflowProblems } from './workflow-parser.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const WORKFLOWS = join(ROOT, 'templates', 'workflows');
-const VERBS = ['run', 'compare', 'register', 'promote', 'deploy'];
+const VERBS = ['run', 'compare', 'register', 'promote', 'deploy', 'repro'];
 
 interface ActionYml {
   inputs: Record<string, { description: string; required?: boolean; default?: string }>;
-  outputs: Record<string, { description: string }>;
+  outputs?: Record<string, { description: string }>;
   runs: { using: string; main: string; post?: string; 'post-if'?: string };
 }
 
@@ -193,8 +193,8 @@ describe('action.yml files', () => {
         expect(root, `input ${name}`).toBeDefined();
         expect(input.default, `default of ${name}`).toBe(root?.default);
       }
-      for (const name of Object.keys(thin.outputs))
-        expect(Object.keys(rootAction.outputs)).toContain(name);
+      for (const name of Object.keys(thin.outputs ?? {}))
+        expect(Object.keys(rootAction.outputs ?? {})).toContain(name);
       expect(thin.runs.post !== undefined).toBe(verb === 'run');
     },
   );
@@ -207,7 +207,7 @@ describe('action.yml files', () => {
       .filter((f) => f.endsWith('.ts'))
       .map((f) => read(`src/action/${f}`))
       .join('\n');
-    for (const name of Object.keys(rootAction.outputs))
+    for (const name of Object.keys(rootAction.outputs ?? {}))
       expect(sources, `output ${name}`).toContain(`'${name}'`);
   });
 });
@@ -221,7 +221,10 @@ describe('docs/action.md', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const docs = read('docs/action.md');
-    for (const name of [...Object.keys(rootAction.inputs), ...Object.keys(rootAction.outputs)])
+    for (const name of [
+      ...Object.keys(rootAction.inputs),
+      ...Object.keys(rootAction.outputs ?? {}),
+    ])
       expect(docs).toContain(`\`${name}\``);
   });
 });
