@@ -1,5 +1,5 @@
 // Bundles the CLI and the action into dist/, and the report site's page into dist/site/. Both are ESM for Node 20+ (GitHub runs node24).
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 import { buildSiteBundle } from './site-bundle.mjs';
 
@@ -25,7 +25,15 @@ const common = {
   alias: { undici: './scripts/bundle-stubs/undici.mjs' },
 };
 
-await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' });
-await build({ ...common, entryPoints: ['src/action/main.ts'], outfile: 'dist/action.js' });
+// One build of both entry points, split at each dynamic import(): a command's code is a chunk
+// loaded when the command runs, and code the CLI and the action share is one chunk.
+await rm('dist/chunks', { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: { cli: 'src/cli/main.ts', action: 'src/action/main.ts' },
+  outdir: 'dist',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+});
 // The report site's page, copied by `ghml report build` and served by `ghml ui`.
 await buildSiteBundle('dist/site');

@@ -11,29 +11,25 @@ import { fileURLToPath } from 'node:url';
 import * as core from '@actions/core';
 import { describeError } from '../errors/ghml-error.js';
 import { coreActionIo, type ActionIo } from './action-io.js';
-import { compareAction } from './compare-action.js';
 import { readActionSettings, readPostState, STATE } from './inputs.js';
-import { runPostStep } from './post-action.js';
-import { registryAction } from './registry-actions.js';
-import { reproAction } from './repro-action.js';
-import { runTrainingAction } from './run-action.js';
 
 async function mainStep(io: ActionIo): Promise<void> {
   io.saveState(STATE.isPost, 'true');
   const settings = readActionSettings(process.env, process.cwd());
   if (settings.token !== undefined) io.setSecret(settings.token);
+  // Each command's code is loaded only when it runs (a chunk of its own in dist/).
   switch (settings.command) {
     case 'run':
-      await runTrainingAction(settings, io);
+      await (await import('./run-action.js')).runTrainingAction(settings, io);
       return;
     case 'compare':
-      await compareAction(settings, io);
+      await (await import('./compare-action.js')).compareAction(settings, io);
       return;
     case 'repro':
-      await reproAction(settings, io);
+      await (await import('./repro-action.js')).reproAction(settings, io);
       return;
     default:
-      await registryAction(settings, io);
+      await (await import('./registry-actions.js')).registryAction(settings, io);
   }
 }
 
@@ -43,7 +39,7 @@ export async function run(): Promise<void> {
   const state = readPostState(process.env);
   if (state.isPost) {
     try {
-      await runPostStep(state, io);
+      await (await import('./post-action.js')).runPostStep(state, io);
     } catch (error) {
       // A post step that fails cannot save the run anyway; it must not mask the job's result.
       io.warning(describeError(error), 'ghml: post step');

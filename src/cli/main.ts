@@ -9,9 +9,10 @@ declare const GHML_VERSION: string | undefined;
 async function main(argv: string[]): Promise<number> {
   const io = processIo();
   let exitCode = 0;
-  const program = buildProgram(
+  const program = await buildProgram(
     { io, env: process.env, cwd: process.cwd(), setExitCode: (code) => (exitCode = code) },
     typeof GHML_VERSION === 'string' ? GHML_VERSION : '0.0.0-dev',
+    argv,
   );
   try {
     await program.parseAsync(argv);

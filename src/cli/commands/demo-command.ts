@@ -127,9 +127,10 @@ async function defaultStep(cwd: string, context: CommandContext): Promise<DemoSt
         context.io.out(text);
       },
     };
-    const program = buildProgram(
+    const program = await buildProgram(
       { ...context, io, cwd, setExitCode: (code) => (exitCode = code) },
       'demo',
+      ['node', 'ghml', ...args],
     );
     await program.parseAsync(['node', 'ghml', ...args]);
     return { exitCode, lastLine };

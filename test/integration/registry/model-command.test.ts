@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerModelCommand } from '../../../src/cli/commands/model-command.js';
 import type { CliIo } from '../../../src/cli/cli-io.js';
 import { buildProgram } from '../../../src/cli/program.js';
 import { createGit } from '../../../src/git/git.js';
@@ -23,9 +22,7 @@ async function ghml(cwd: string, ...args: string[]): Promise<{ out: string; err:
     interactive: false,
   };
   const context = { io, env: {}, cwd, setExitCode: () => undefined };
-  const program = buildProgram(context, '0.0.0-test');
-  // program.ts may already wire the command in (the lead does that).
-  if (!program.commands.some((c) => c.name() === 'model')) registerModelCommand(program, context);
+  const program = await buildProgram(context, '0.0.0-test');
   await program.parseAsync(['node', 'ghml', ...args]);
   return { out: out.join('\n'), err: err.join('\n') };
 }

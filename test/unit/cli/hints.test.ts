@@ -72,7 +72,7 @@ function collectTexts(): Found[] {
   return found;
 }
 
-const program = buildProgram(
+const program = await buildProgram(
   {
     io: { out: () => undefined, err: () => undefined, color: false, interactive: false },
     env: {},
