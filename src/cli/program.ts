@@ -32,8 +32,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   model: async () => (await import('./commands/model-command.js')).registerModelCommand,
   deploy: async () => (await import('./commands/deploy-command.js')).registerDeployCommand,
   repro: async () => (await import('./commands/pipeline/repro-command.js')).registerReproCommand,
-  status: async () =>
-    (await import('./commands/pipeline/status-command.js')).registerStatusCommand,
+  status: async () => (await import('./commands/pipeline/status-command.js')).registerStatusCommand,
   dag: async () => (await import('./commands/pipeline/dag-command.js')).registerDagCommand,
   pipeline: async () =>
     (await import('./commands/pipeline/pipeline-command.js')).registerPipelineCommand,
@@ -90,7 +89,9 @@ export async function buildProgram(
     if (repo) context.cwd = resolve(context.cwd, repo);
   });
   const names = argv === undefined ? Object.keys(COMMANDS) : commandsFor(argv);
-  const registers = await Promise.all(names.map((name) => (COMMANDS[name] as () => Promise<Register>)()));
+  const registers = await Promise.all(
+    names.map((name) => (COMMANDS[name] as () => Promise<Register>)()),
+  );
   for (const register of registers) register(program, context);
   return program;
 }
