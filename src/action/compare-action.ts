@@ -103,7 +103,7 @@ export async function compareAction(
         targetUrl: actions ? (workflowRunUrl(actions.context) ?? undefined) : undefined,
         commentAuthor: settings.commentAuthor,
       },
-      { all: settings.allParams, summary: io.summary, log },
+      { all: settings.allParams, summary: io.summary, siteUrl: repo.config.report?.siteUrl, log },
     );
     for (const item of published.experiments) {
       if (item.comment === null) continue;

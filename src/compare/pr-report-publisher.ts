@@ -38,6 +38,8 @@ export interface PublishOptions {
   statuses?: boolean;
   /** The job summary, when running in Actions. */
   summary?: SummarySink | undefined;
+  /** ghml.yml `report.site_url`: each comment links to the site's view of its comparison. */
+  siteUrl?: string | undefined;
   log(message: string): void;
 }
 
@@ -89,7 +91,10 @@ export async function publishComparison(
   const result: PublishResult = { experiments: [], skipped: null, summaryWritten: false };
 
   if (options.summary) {
-    const sections = renderMarkdownReport(comparison, { all: options.all ?? false });
+    const sections = renderMarkdownReport(comparison, {
+      all: options.all ?? false,
+      siteUrl: options.siteUrl,
+    });
     const body = buildCommentBody({
       sections,
       maxLength: 1024 * 1024 - 1024,
@@ -112,6 +117,7 @@ export async function publishComparison(
         const marker = formatCommentMarker('compare', experiment.experiment);
         const sections = renderMarkdownReport(singleExperiment(comparison, experiment), {
           all: options.all ?? false,
+          siteUrl: options.siteUrl,
         });
         const comment = await upsertStickyComment({
           client: target.client,

@@ -53,6 +53,7 @@ export const TOP_LEVEL_KEYS = [
   'deploy',
   'stages',
   'pipeline',
+  'report',
 ] as const;
 const TRACKING_KEYS = ['branch', 'remote', 'stdout_metrics', 'push_timeout', 'pr_budget'];
 const SOURCES_KEYS = ['params', 'metrics'];
@@ -63,6 +64,7 @@ const REGISTRY_KEYS = ['stages', 'requires', 'models', 'asset_urls'];
 const MODEL_KEYS = ['path', 'experiment', 'type', 'description'];
 const DEPLOY_KEYS = ['templates', 'namespace', 'context', 'image'];
 const PIPELINE_KEYS = ['name', 'image', 'vars'];
+const REPORT_KEYS = ['site_url'];
 const BUILT_IN_TEMPLATES = ['deployment', 'kserve'];
 const MAX_PRECISION = 20;
 const MAX_TEXT = 1000;
@@ -96,7 +98,31 @@ export function readConfig(r: NodeReader, file: string | null): GhmlConfig {
   // `pipeline:` is only checked here; it and `stages:` (the pipeline definition, with its own
   // rules and file:line errors) are read by src/pipeline.
   checkPipeline(r, field('pipeline'));
+  const report = readReport(r, field('report'));
+  if (report !== undefined) config.report = report;
   return config;
+}
+
+/** `report:`: where the report site is published (PR comments link to it). */
+function readReport(r: NodeReader, f: Field): { siteUrl: string } | undefined {
+  if (f.node === null) return undefined;
+  const entries = r.entries(f, REPORT_KEYS, 'a mapping with site_url');
+  const urlField = r.pick(f, entries, 'site_url');
+  const url = r.text(
+    urlField,
+    'a URL',
+    'write the site address, e.g. https://acme.github.io/iris/',
+  );
+  if (url === undefined) return undefined;
+  if (!/^https?:\/\/[^\s"'<>`]+$/.test(url)) {
+    r.report(
+      urlField,
+      `must be an http(s) URL, got ${r.describe(urlField)}`,
+      'write the site address, e.g. https://acme.github.io/iris/',
+    );
+    return undefined;
+  }
+  return { siteUrl: url };
 }
 
 /** A name checked against a grammar; reported on the value, or on the key with `onKey`. */

@@ -105,4 +105,6 @@ export interface GhmlConfig {
   registry: RegistrySettings;
   /** Deploy targets per stage; the key '*' applies to every stage without its own entry. */
   deploy: Record<string, DeployTarget>;
+  /** `report.site_url`: the published report site, which PR comments link to. */
+  report?: { siteUrl: string };
 }

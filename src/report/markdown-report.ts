@@ -3,6 +3,7 @@
  * summary. Every string from a run is untrusted and escaped. The result is a list of
  * sections so that `buildCommentBody` can cut whole sections (or table rows) to fit.
  */
+import { siteCompareUrl } from '../site/site-links.js';
 import { markdownTable } from 'markdown-table';
 import type {
   Comparison,
@@ -43,6 +44,8 @@ export interface MarkdownReportOptions {
   title?: string;
   /** Cap on the points of each chart's step axis. Default 100. */
   maxChartPoints?: number;
+  /** The published report site (ghml.yml `report.site_url`): each experiment links to its view. */
+  siteUrl?: string | undefined;
 }
 
 const BADGES: Record<Outcome, string> = {
@@ -97,6 +100,15 @@ function experimentSections(
     `### ${name}: ${badge(outcome, countExperimentVerdicts(experiment))}`,
     `${baselineWords(experiment.baseline, commitMarkdown, (text) => escapeMarkdown(text, { maxLength: 300 }))}.`,
   ];
+  const site =
+    options.siteUrl !== undefined && experiment.baseCommit !== null
+      ? siteCompareUrl(options.siteUrl, {
+          base: experiment.baseCommit,
+          head: experiment.headCommit,
+          experiment: experiment.experiment,
+        })
+      : undefined;
+  if (site !== undefined) lines.push(markdownLink('Charts and every run in the report site', site));
   const single = experiment.runs.length === 1 ? experiment.runs[0] : undefined;
   if (single) lines.push(runLinks(single));
   if (experiment.runs.length === 0) {

@@ -125,6 +125,7 @@ export function registerCompareCommand(program: Command, context: CommandContext
           {
             all: options.all ?? false,
             summary: tryActionsSummarySink(context.env),
+            siteUrl: repo.config.report?.siteUrl,
             log: (m) => context.io.err(m),
           },
         );

@@ -23,6 +23,22 @@ describe('renderMarkdownReport', () => {
     await expect(toMarkdown(sections)).toMatchFileSnapshot('__snapshots__/mixed.md.txt');
   });
 
+  it('links each experiment to its comparison on the report site when one is published', () => {
+    const c = mixedComparison();
+    const [first] = c.experiments;
+    const markdown = toMarkdown(
+      renderMarkdownReport(c, { siteUrl: 'https://acme.github.io/iris/' }),
+    );
+    expect(markdown).toContain(
+      `[Charts and every run in the report site](https://acme.github.io/iris/#/compare?base=${first?.baseCommit}&head=${first?.headCommit}&experiment=${first?.experiment})`,
+    );
+    expect(toMarkdown(renderMarkdownReport(c))).not.toContain('report site');
+    // A site URL that is not http(s) gives no link at all.
+    expect(toMarkdown(renderMarkdownReport(c, { siteUrl: 'javascript:alert(1)' }))).not.toContain(
+      'report site',
+    );
+  });
+
   it('lists every param in a collapsed table with all', async () => {
     const sections = renderMarkdownReport(mixedComparison(), { all: true, title: 'Model report' });
     expect(sections.map((s) => s.kind)).toEqual([
