@@ -6,8 +6,8 @@
  * by walking first parents from head) and through the real CLI (`node dist/cli.js compare
  * --no-fetch --format json`, wall clock). Prints a Markdown table.
  *
- *   npx tsx bench/compare/compare-bench.ts [--runs 100000] [--commits 1000] [--samples 9]
- *   npx tsx bench/compare/compare-bench.ts --runs 10000 --commits 100 --samples 5   (quick)
+ *   npx tsx bench/compare/compare-bench.ts [--runs 100000] [--samples 9]
+ *   npx tsx bench/compare/compare-bench.ts --runs 10000 --samples 5   (quick)
  *
  * Run `npm run build` first for the CLI rows (they are skipped when dist/cli.js is missing).
  */
@@ -19,7 +19,6 @@ import { compareInRepository } from '../../src/compare/compare-in-repository.js'
 import { openRepository } from '../../src/tracking/repository-context.js';
 import {
   BENCH_ENV,
-  buildRunHistory,
   git,
   markdownTable,
   median,
@@ -29,6 +28,7 @@ import {
   removeBenchDirs,
   timed,
 } from '../support/run-history.js';
+import { buildTrackingHistory } from '../support/tracking-history.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -39,7 +39,7 @@ interface Setup {
 }
 
 /** A repository whose main is initial → base → head, with `runs` runs of history + 2. */
-async function setup(runs: number, commits: number): Promise<Setup> {
+async function setup(runs: number): Promise<Setup> {
   const repo = newBenchRepo();
   const commitFile = (name: string): string => {
     writeFileSync(join(repo, name), `${name}\n`);
@@ -49,9 +49,9 @@ async function setup(runs: number, commits: number): Promise<Setup> {
   };
   const base = commitFile('base.txt');
   const head = commitFile('head.txt');
-  await buildRunHistory(repo, {
+  await buildTrackingHistory(repo, {
+    format: 2,
     runs,
-    commits,
     extra: [
       { commit: base, experiment: 'exp0' },
       { commit: head, experiment: 'exp0' },
@@ -95,13 +95,12 @@ function cli(s: Setup, samples: number): number {
 
 async function main(): Promise<void> {
   const runs = numberArg('runs', 100_000);
-  const commits = numberArg('commits', 1000);
   const samples = numberArg('samples', 9);
   const t0 = Date.now();
-  const small = await setup(100, 10);
+  const small = await setup(100);
   let big: Setup | undefined;
-  const built = await timed(async () => (big = await setup(runs, commits)));
-  process.stderr.write(`built ${runs} runs in ${commits} commits in ${ms(built)}\n`);
+  const built = await timed(async () => (big = await setup(runs)));
+  process.stderr.write(`built ${runs} runs, one commit each, in ${ms(built)}\n`);
   if (!big) throw new Error('no history built');
 
   const rows: string[][] = [];
@@ -134,7 +133,7 @@ async function main(): Promise<void> {
   }
   console.log(`\n${markdownTable(['measure', 'value', 'target', 'verdict'], rows)}`);
   console.log(
-    `\nruns=${runs} commits=${commits} samples=${samples}; git ${git(small.repo, 'version').replace('git version ', '')}; node ${process.version}; total ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    `\nruns=${runs} samples=${samples}; git ${git(small.repo, 'version').replace('git version ', '')}; node ${process.version}; total ${((Date.now() - t0) / 1000).toFixed(0)} s`,
   );
 }
 

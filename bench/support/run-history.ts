@@ -1,16 +1,14 @@
 /**
- * Shared benchmark fixtures: scratch repositories, a fast generator of a big tracking-branch
- * history (ONE `git fast-import` stream, not writeRun per run: 100,000 runs in ~20 s), and
- * small timing helpers. Used by bench/tracking and bench/compare.
+ * Shared benchmark fixtures: scratch repositories, realistic run records, and small timing
+ * helpers. Histories are built by tracking-history.ts (one commit per run, either format).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monotonicFactory } from 'ulid';
 import type { RunRecord } from '../../src/tracking/run-record.js';
-import { formatMetricLines, formatRunRecord } from '../../src/tracking/run-record-json.js';
-import { runPath } from '../../src/tracking/store/run-path.js';
+import { formatMetricLines } from '../../src/tracking/run-record-json.js';
 
 export const BENCH_ENV = {
   ...process.env,
@@ -132,77 +130,6 @@ export function benchMetrics(): string {
       timestamp: Date.now(),
     })),
   );
-}
-
-export interface HistoryOptions {
-  /** Synthetic runs, at random source shas (5 runs per sha) over `experiments` experiments. */
-  runs: number;
-  /** Tracking-branch commits the synthetic runs are spread over. */
-  commits: number;
-  /** Experiments exp0..exp<n-1>. Default 4. */
-  experiments?: number;
-  /** Runs at real source commits (e.g. a compare's base and head; matrix seed=0), last. */
-  extra?: ReadonlyArray<{ commit: string; experiment: string }>;
-  /** Branch to write. Default 'ghml/runs'. */
-  branch?: string;
-}
-
-/**
- * Builds a tracking branch with one fast-import stream; returns the records of `extra`.
- * The branch must not exist yet.
- */
-export async function buildRunHistory(repo: string, options: HistoryOptions): Promise<RunRecord[]> {
-  const branch = options.branch ?? 'ghml/runs';
-  const experiments = options.experiments ?? 4;
-  const child = spawn('git', ['fast-import', '--quiet', '--done'], {
-    cwd: repo,
-    env: BENCH_ENV,
-    stdio: ['pipe', 'inherit', 'inherit'],
-  });
-  const finished = new Promise<void>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`fast-import exited ${code}`)),
-    );
-  });
-  const write = async (text: string): Promise<void> => {
-    if (!child.stdin.write(text)) await new Promise((r) => child.stdin.once('drain', r));
-  };
-  const data = (text: string): string => `data ${Buffer.byteLength(text)}\n${text}\n`;
-  const header = (c: number): string =>
-    `commit refs/heads/${branch}\ncommitter Bench <bench@example.com> ${1_700_000_000 + c} +0000\n${data(`bench batch ${c}\n`)}`;
-  const runFiles = (r: RunRecord): string => {
-    const path = runPath(r.experiment, r.source.commit, r.id);
-    return (
-      `M 100644 inline ${path}/run.json\n${data(formatRunRecord(r))}` +
-      `M 100644 inline ${path}/metrics.jsonl\n${data(benchMetrics())}`
-    );
-  };
-  const sources = Array.from({ length: Math.max(1, Math.floor(options.runs / 5)) }, () => hex(40));
-  const commits = Math.max(1, options.commits);
-  const perCommit = Math.ceil(options.runs / commits);
-  let written = 0;
-  let c = 0;
-  for (; c < commits && (written < options.runs || c === 0); c++) {
-    let body = header(c);
-    if (c === 0) body += `M 100644 inline ghml.json\n${data('{\n  "format": 1\n}\n')}`;
-    for (let i = 0; i < perCommit && written < options.runs; i++, written++) {
-      const experiment = `exp${written % experiments}`;
-      body += runFiles(benchRecord(sources[written % sources.length] as string, experiment));
-    }
-    await write(`${body}\n`);
-  }
-  // Extra runs share one matrix key, so a compare pairs them.
-  const extra = (options.extra ?? []).map((e) => {
-    const r = benchRecord(e.commit, e.experiment);
-    if (r.github) r.github.matrix = { seed: '0' };
-    return r;
-  });
-  if (extra.length > 0) await write(`${header(c)}${extra.map(runFiles).join('')}\n`);
-  await write('done\n');
-  child.stdin.end();
-  await finished;
-  return extra;
 }
 
 export async function timed(fn: () => Promise<unknown>): Promise<number> {

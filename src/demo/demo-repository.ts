@@ -43,6 +43,8 @@ export async function createDemoRepository(
   }
   await cp(join(examplesDir(), example), dir, {
     recursive: true,
+    // iris-pipeline links the iris example's code and data rather than copying them.
+    dereference: true,
     filter: (source) => !OUTPUTS.test(source),
   });
   const git = await initRepository(dir);

@@ -32,6 +32,7 @@ import {
   type BranchEntry,
   type BuildResult,
   type TipBuilderContext,
+  withTipBuilder,
 } from './tip-builder.js';
 import { preferredTip, readRefState, type TrackingRefs } from './tracking-refs.js';
 import { checkWritableMarker, MARKER_PATH } from './branch-format.js';
@@ -259,20 +260,8 @@ export class BranchWriter {
     throw new BranchBusyError(this.refs.branch, MAX_ATTEMPTS);
   }
 
-  private async withContext<T>(work: (context: TipBuilderContext) => Promise<T>): Promise<T> {
-    const reader = this.git.openObjectReader();
-    const writer = this.git.openTreeWriter();
-    try {
-      return await work({
-        git: this.git,
-        reader,
-        writer,
-        branch: this.refs.branch,
-        warn: this.warn,
-        sealAt: this.sealAt,
-      });
-    } finally {
-      await Promise.all([reader.close(), writer.close()]);
-    }
+  private withContext<T>(work: (context: TipBuilderContext) => Promise<T>): Promise<T> {
+    const options = { branch: this.refs.branch, warn: this.warn, sealAt: this.sealAt };
+    return withTipBuilder(this.git, options, work);
   }
 }

@@ -18,7 +18,12 @@ import { SEGMENTS_DIR } from './run-path.js';
 import type { DataWarning } from './segment-files.js';
 import { SEAL_AT, writeSegment } from './segment-sealer.js';
 import type { SealedEvent, SummarizedRun } from './summary-codec.js';
-import { FALLBACK_IDENTITY, markerEntry, type TipBuilderContext } from './tip-builder.js';
+import {
+  FALLBACK_IDENTITY,
+  markerEntry,
+  withTipBuilder,
+  type TipBuilderContext,
+} from './tip-builder.js';
 import { readTipLayout } from './tip-layout.js';
 import { fetchTrackingBranch } from './tracking-fetch.js';
 import { rebuildLocal } from './local-queue.js';
@@ -126,15 +131,8 @@ export async function migrateBranch(
   options: { warn?: DataWarning; hasRemote: boolean },
 ): Promise<MigrationResult> {
   const warn = options.warn ?? (() => undefined);
-  const withContext = async <T>(work: (context: TipBuilderContext) => Promise<T>): Promise<T> => {
-    const reader = git.openObjectReader();
-    const writer = git.openTreeWriter();
-    try {
-      return await work({ git, reader, writer, branch: refs.branch, warn });
-    } finally {
-      await Promise.all([reader.close(), writer.close()]);
-    }
-  };
+  const withContext = <T>(work: (context: TipBuilderContext) => Promise<T>): Promise<T> =>
+    withTipBuilder(git, { branch: refs.branch, warn }, work);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const onRemote = options.hasRemote && (await fetchTrackingBranch(git, refs));
     const state = await readRefState(git, refs);

@@ -26,6 +26,7 @@ import {
   markerEntry,
   type BranchEntry,
   type TipBuilderContext,
+  withTipBuilder,
 } from './tip-builder.js';
 import { readTipLayout } from './tip-layout.js';
 import { fetchTrackingBranch } from './tracking-fetch.js';
@@ -371,20 +372,9 @@ export class PushProtocol {
     }
   }
 
-  private async withContext<T>(work: (context: TipBuilderContext) => Promise<T>): Promise<T> {
-    const reader = this.git.openObjectReader();
-    const writer = this.git.openTreeWriter();
-    try {
-      return await work({
-        git: this.git,
-        reader,
-        writer,
-        branch: this.refs.branch,
-        warn: this.warn,
-      });
-    } finally {
-      await Promise.all([reader.close(), writer.close()]);
-    }
+  private withContext<T>(work: (context: TipBuilderContext) => Promise<T>): Promise<T> {
+    const options = { branch: this.refs.branch, warn: this.warn, sealAt: this.options.sealAt };
+    return withTipBuilder(this.git, options, work);
   }
 }
 

@@ -97,6 +97,24 @@ export interface TipBuilderContext {
   sealAt?: number | undefined;
 }
 
+/**
+ * Runs `work` with a builder context: one `cat-file --batch` reader and one `mktree --batch`
+ * writer, both closed afterwards whatever happens.
+ */
+export async function withTipBuilder<T>(
+  git: Git,
+  options: { branch: string; warn: DataWarning; sealAt?: number | undefined },
+  work: (context: TipBuilderContext) => Promise<T>,
+): Promise<T> {
+  const reader = git.openObjectReader();
+  const writer = git.openTreeWriter();
+  try {
+    return await work({ git, reader, writer, ...options });
+  } finally {
+    await Promise.all([reader.close(), writer.close()]);
+  }
+}
+
 /** Open entries of `commit`: from its trailer, else counted (one tree walk). */
 async function openEntries(
   context: TipBuilderContext,

@@ -21,6 +21,7 @@ import { migrateBranch, type MigrationResult } from './format-migration.js';
 import type { InboxEntry } from './inbox-entries.js';
 import { listQueue, rebuildLocal, type QueuedEntry } from './local-queue.js';
 import { PushProtocol, type PushResult } from './push-protocol.js';
+import { withTipBuilder } from './tip-builder.js';
 import type { DataWarning } from './segment-files.js';
 import type { TipLayout } from './tip-layout.js';
 import { fetchTrackingBranch } from './tracking-fetch.js';
@@ -182,21 +183,8 @@ export function openTrackingStore(git: Git, options: TrackingStoreOptions): Trac
       await saveEntry(git, entry, savedTo);
       const exclude = new Set([entry.id]);
       for (let i = 0; i < 10; i++) {
-        const reader2 = git.openObjectReader();
-        const writer2 = git.openTreeWriter();
-        try {
-          const context = {
-            git,
-            reader: reader2,
-            writer: writer2,
-            branch: refs.branch,
-            warn,
-            sealAt,
-          };
-          if (await rebuildLocal(context, refs, exclude)) break;
-        } finally {
-          await Promise.all([reader2.close(), writer2.close()]);
-        }
+        const options = { branch: refs.branch, warn, sealAt };
+        if (await withTipBuilder(git, options, (c) => rebuildLocal(c, refs, exclude))) break;
       }
       return { id: entry.id, kind: entry.kind, savedTo };
     },

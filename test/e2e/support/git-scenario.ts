@@ -27,7 +27,7 @@ export function makeOrigin(files: Record<string, string>, copyDir?: string): Ori
   ] as const) {
     git(dev, 'config', key, value);
   }
-  if (copyDir) cpSync(copyDir, dev, { recursive: true });
+  if (copyDir) cpSync(copyDir, dev, { recursive: true, dereference: true });
   writeFiles(dev, files);
   git(dev, 'add', '-A');
   git(dev, 'commit', '-q', '-m', 'initial');

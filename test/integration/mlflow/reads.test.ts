@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRunHistory } from '../../../bench/support/run-history.js';
+import { buildTrackingHistory } from '../../../bench/support/tracking-history.js';
 import { derivedExperimentId } from '../../../src/mlflow/ids/experiment-id.js';
 import { cleanupTempDirs, makeRepo, tempDir } from '../../support/temp-repo.js';
 import { readFileSync } from 'node:fs';
@@ -327,7 +327,7 @@ describe('reads of recorded runs', () => {
 describe('search_runs against a 10,000-run branch', () => {
   it('matches what a scan of the branch finds, in order, across pages', async () => {
     const repo = makeRepo();
-    await buildRunHistory(repo, { runs: 10_000, commits: 20, experiments: 4 });
+    await buildTrackingHistory(repo, { format: 2, runs: 10_000, experiments: 4 });
     const fx = await startServerFixture({ repo });
     try {
       const id = (await ok(fx.client.get('experiments/get-by-name', { experiment_name: 'exp1' })))
