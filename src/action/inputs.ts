@@ -4,10 +4,10 @@
  * as the variable `INPUT_FOO-BAR` (hyphens kept, spaces become '_', upper case), and post-step
  * state saved with `core.saveState('x', …)` as `STATE_x`.
  */
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { checkKubeTarget } from '../deploy/kube-target-options.js';
 import { parseCommentAuthor } from '../github/token-identity.js';
+import { readEventPayload } from '../tracking/ingest/pull-request-event.js';
 import {
   InvalidInputError,
   MissingInputError,
@@ -313,17 +313,7 @@ function readModelVersion(
 
 /** `GITHUB_EVENT_NAME` and the payload at `GITHUB_EVENT_PATH`. */
 export function readEvent(env: NodeJS.ProcessEnv): ActionEvent {
-  const name = env.GITHUB_EVENT_NAME ?? '';
-  const path = env.GITHUB_EVENT_PATH;
-  if (!path) return { name, payload: {} };
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    const payload =
-      parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
-    return { name, payload: payload as Record<string, unknown> };
-  } catch {
-    return { name, payload: {} };
-  }
+  return { name: env.GITHUB_EVENT_NAME ?? '', payload: readEventPayload(env) };
 }
 
 function resolveFrom(base: string, path: string): string {

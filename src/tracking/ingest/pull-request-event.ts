@@ -21,13 +21,21 @@ const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 export const isSha = (value: unknown): value is string =>
   typeof value === 'string' && SHA.test(value);
 
-/** The webhook payload at GITHUB_EVENT_PATH; {} when unset, unreadable or not an object. */
+/**
+ * The webhook payload at GITHUB_EVENT_PATH; {} when unset, unreadable or not an object. The one
+ * reader of the payload (the CLI and the action share it). @actions/github's `context` is not
+ * used for this: it parses the file once at import from process.env (ghml's readers take the
+ * environment they are given), throws on a malformed file, prints to stdout when the file is
+ * missing (which would break `--json`), and loads Octokit on every command's start.
+ */
 export function readEventPayload(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const path = env.GITHUB_EVENT_PATH;
   if (!path) return {};
   try {
     const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
   } catch {
     return {};
   }

@@ -163,9 +163,7 @@ describe('declared packages', () => {
     const unused = Object.keys(pkg.dependencies).filter(
       (name) => !imports.some((spec) => spec === name || spec.startsWith(`${name}/`)),
     );
-    // @actions/github is to replace the hand-written event readers (issue 11), which another
-    // engineer is doing; the entry goes when src imports it (the check below says so).
-    expect(unused.filter((name) => name !== '@actions/github')).toEqual([]);
+    expect(unused).toEqual([]);
     expect(Object.keys(pkg.dependencies)).not.toContain('zod');
   });
 
