@@ -114,6 +114,7 @@ async function deploy(settings: DeployCommandSettings, io: ActionIo): Promise<vo
     cwd: settings.workingDirectory,
     env,
     log: (message) => io.info(message),
+    ...(settings.token === undefined ? {} : { jobToken: settings.token }),
   });
   const result = await service.deploy({
     model: settings.model,

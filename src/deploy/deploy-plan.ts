@@ -14,7 +14,7 @@ import {
 import type { ModelState, RegistryState } from '../registry/registry-state.js';
 import { assertModelName, assertStageName } from '../registry/tags/model-name.js';
 import { parseSemVer } from '../registry/tags/semver.js';
-import type { TagArtifact } from '../registry/tags/tag-message.js';
+import type { TagArtifact, TagMetadata } from '../registry/tags/tag-message.js';
 import { ArtifactNotDeployableError, NothingToDeployError } from './deploy-errors.js';
 import {
   DEFAULT_IMAGE,
@@ -23,7 +23,8 @@ import {
   type PlaceholderName,
 } from './deploy-values.js';
 import { WORKLOAD_KINDS, type WorkloadRef } from './kube-client.js';
-import { fileNameFromUri, objectName } from './kube-names.js';
+import { objectName } from './kube-names.js';
+import { deliveryFor, type Delivery } from './model-delivery.js';
 import { renderTemplates, type KubeObject } from './manifest-render.js';
 import { loadTemplateSet, type TemplateSet } from './template-source.js';
 
@@ -56,6 +57,10 @@ export interface ResolvedVersion {
   stageVersion: string | null;
   runId: string | null;
   artifact: TagArtifact | null;
+  /** How the cluster gets the model (the release, the artifact store, a modelcar). */
+  delivery: Delivery;
+  /** The registration tag's metadata (files, folder, store reference), when it has a block. */
+  metadata: TagMetadata | null;
   /** 'iris#prod' or 'iris@v1.3.0', for messages. */
   reference: string;
 }
@@ -133,6 +138,7 @@ export function resolveVersion(
     );
   }
   const metadata = found.registered.metadata;
+  const delivery = deliveryFor(metadata, modelSettings(config, name)?.path ?? []);
   return {
     model: name,
     version: found.version,
@@ -142,7 +148,9 @@ export function resolveVersion(
     assignmentTag: request.version === undefined ? (holder?.assignment.tag ?? null) : null,
     stageVersion: holder?.version ?? null,
     runId: metadata?.runId ?? null,
-    artifact: pickArtifact(metadata?.artifacts ?? [], modelSettings(config, name)?.path ?? []),
+    artifact: delivery.artifact,
+    delivery,
+    metadata: metadata ?? null,
     reference,
   };
 }
@@ -152,15 +160,6 @@ function modelSettings(
   name: string,
 ): { path: string[]; type: string | null } | undefined {
   return Object.hasOwn(config.registry.models, name) ? config.registry.models[name] : undefined;
-}
-
-/** The artifact whose file name matches the model's configured path, else the first. */
-function pickArtifact(
-  artifacts: readonly TagArtifact[],
-  paths: readonly string[],
-): TagArtifact | null {
-  const names = new Set(paths.map((p) => p.split('/').pop() ?? p));
-  return artifacts.find((a) => names.has(fileNameFromUri(a.uri))) ?? artifacts[0] ?? null;
 }
 
 /** The stage's deploy target with the command-line overrides. */
@@ -191,7 +190,10 @@ export function valuesFor(
     runId: resolved.runId ?? '',
     name: objectName(resolved.model, resolved.stage),
     modelFormat: modelSettings(config, resolved.model)?.type ?? DEFAULT_MODEL_FORMAT,
-    file: uri === '' ? 'model.bin' : fileNameFromUri(uri),
+    file: resolved.delivery.file,
+    source: resolved.delivery.source,
+    store: resolved.delivery.store,
+    files: resolved.delivery.files,
   };
 }
 
@@ -240,11 +242,29 @@ const CLUSTER_SCHEMES = new Set([
 
 /**
  * Problems that stop a real deploy but not a dry run: the templates use the artifact's URI or
- * digest, and the registry has none, or one the cluster cannot fetch (a local file:// path).
+ * digest, and the registry has none, or one the cluster cannot fetch (a local file:// path, a
+ * version only in the artifact store for templates that cannot pull from it, a modelcar for
+ * templates that download files).
  */
 export function deployabilityProblems(plan: DeployPlan): string[] {
   const problems: string[] = [];
   const { values, used } = plan;
+  const source = plan.resolved.delivery.source;
+  if (source === 'store' && !used.has('store')) {
+    problems.push(
+      `${plan.resolved.tag} has no release asset, and the templates cannot pull the model from the artifact store ` +
+        "(their ${ghml.uri} goes to the cluster as a URL, e.g. KServe's storageUri): deploy with --modelcar, " +
+        `or publish the release (ghml model release ${plan.resolved.tag})`,
+    );
+    return problems;
+  }
+  if (source === 'modelcar' && (used.has('file') || used.has('files'))) {
+    problems.push(
+      'a modelcar is served by KServe (templates: kserve or kserve-mlflow); these templates download the model files themselves: deploy without --modelcar',
+    );
+    return problems;
+  }
+  if (source === 'store') return problems;
   if (used.has('uri') || used.has('file')) {
     if (values.uri === '') {
       problems.push('the registration tag records no artifact URI');

@@ -3,6 +3,7 @@ import { GhmlError } from '../errors/ghml-error.js';
 import type { ClusterEvent, PodProblem } from './failure-report.js';
 import { describeFailureReport } from './failure-report.js';
 import type { KubeObject } from './manifest-render.js';
+import type { ModelcarResult } from './modelcar-deploy.js';
 
 export interface DeployFailure {
   /** 'failed' (e.g. ProgressDeadlineExceeded, model failed to load) or 'timeout'. */
@@ -39,6 +40,8 @@ export interface DeployResult {
   githubDeploymentId: number | null;
   /** Things the user should know that did not stop the deploy (GitHub skipped, …). */
   notes: string[];
+  /** The KServe modelcar pushed (or, in a dry run, planned) for this deploy, else null. */
+  modelcar: ModelcarResult | null;
 }
 
 /** The rollout failed or timed out; `result` has the details, after any rollback. */

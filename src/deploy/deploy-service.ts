@@ -14,6 +14,7 @@ import {
   NoPreviousDeploymentError,
   UnknownContextError,
 } from './deploy-errors.js';
+import { ModelcarNeedsStoreError } from './modelcar-deploy.js';
 import type { DeployEvent, DeployEventSink } from './deploy-event.js';
 import {
   ANNOTATION,
@@ -47,6 +48,7 @@ import {
 } from './kube-client.js';
 import { legacyObjectName } from './kube-names.js';
 import type { Kubectl } from './kubectl-runner.js';
+import type { ModelcarBuilder, ModelcarResult } from './modelcar-deploy.js';
 import { formatManifests } from './manifest-format.js';
 import type { KubeObject } from './manifest-render.js';
 import { awaitRollout } from './rollout-wait.js';
@@ -70,11 +72,15 @@ export interface DeployDeps {
   now?: () => number;
   /** InferenceService poll interval (default 2000 ms). */
   pollMs?: number;
+  /** KServe modelcars in the artifact store (`--modelcar`); absent: refused. */
+  modelcars?: ModelcarBuilder;
 }
 
 export interface DeployOptions extends DeployRequest {
   timeoutMs: number;
   dryRun?: boolean;
+  /** Push a KServe modelcar of the version and serve it (`storageUri: oci://…`). */
+  modelcar?: { base?: string };
 }
 
 const PRODUCTION_STAGES = new Set(['prod', 'production']);
@@ -148,6 +154,21 @@ function resultBase(plan: DeployPlan, action: DeployResult['action']): DeployRes
     failure: null,
     githubDeploymentId: null,
     notes: [],
+    modelcar: null,
+  };
+}
+
+/** The version served from a modelcar image: `${ghml.uri}` is its reference. */
+function withModelcar(
+  resolved: ResolvedVersion,
+  reference: string,
+  digest: string,
+): ResolvedVersion {
+  const artifact = { uri: reference, sha256: digest.replace(/^sha256:/, ''), size: 0 };
+  return {
+    ...resolved,
+    artifact,
+    delivery: { ...resolved.delivery, source: 'modelcar', artifact, store: '', files: '' },
   };
 }
 
@@ -174,6 +195,7 @@ export class DeployService {
     options: DeployOptions,
     action: DeployResult['action'] = 'deploy',
   ): Promise<DeployResult> {
+    if (options.modelcar !== undefined) return this.deployModelcar(options, options.modelcar);
     const plan = await this.plan(options);
     const result = resultBase(plan, action);
     if (options.dryRun) {
@@ -183,6 +205,52 @@ export class DeployService {
       return result;
     }
     assertDeployable(plan);
+    return this.apply(plan, result, options.timeoutMs);
+  }
+
+  /**
+   * `--modelcar`: the templates are checked with the planned image first, so nothing is pushed
+   * for templates that cannot serve it; a dry run pushes nothing and says what it would push.
+   */
+  private async deployModelcar(
+    options: DeployOptions,
+    request: { base?: string },
+  ): Promise<DeployResult> {
+    const state = await this.deps.registry.list();
+    const resolved = resolveVersion(state, this.deps.config, options);
+    const builder = this.deps.modelcars;
+    if (builder === undefined) {
+      throw new ModelcarNeedsStoreError('this deploy has no artifact store');
+    }
+    const prepared = await builder.prepare(resolved, request);
+    const target = targetFor(this.deps.config, options);
+    const planned = await renderPlan(
+      withModelcar(resolved, prepared.plan.reference, '0'.repeat(64)),
+      target,
+      this.deps,
+    );
+    const modelcar: ModelcarResult = { ...prepared.plan, pushed: false, digest: null };
+    if (options.dryRun) {
+      const result = resultBase(planned, 'deploy');
+      result.modelcar = modelcar;
+      result.notes.push(
+        `would push a modelcar of ${modelcar.files.length} file(s), ${modelcar.bytes} bytes, on ${modelcar.base} to ${modelcar.reference}`,
+        ...deployabilityProblems(planned).map((p) => `a real deploy would stop here: ${p}`),
+      );
+      return result;
+    }
+    assertDeployable(planned);
+    this.deps.log(
+      `ghml: pushing a modelcar of ${resolved.model} ${resolved.version} (${modelcar.files.length} file(s)) to ${modelcar.reference}`,
+    );
+    const pushed = await prepared.push();
+    const plan = await renderPlan(
+      withModelcar(resolved, pushed.reference, pushed.digest),
+      target,
+      this.deps,
+    );
+    const result = resultBase(plan, 'deploy');
+    result.modelcar = { ...modelcar, pushed: true, digest: pushed.digest };
     return this.apply(plan, result, options.timeoutMs);
   }
 
@@ -551,6 +619,8 @@ export class DeployService {
       stageVersion: null,
       runId: null,
       artifact: null,
+      delivery: { source: 'none', artifact: null, file: 'model.bin', store: '', files: '' },
+      metadata: null,
       reference: `${model}#${stage}`,
     };
     const plan = await renderPlan(placeholder, target, this.deps);
@@ -590,7 +660,19 @@ export class DeployService {
     this.deps.log(
       `ghml: rolling ${request.model} in stage '${request.stage}' back from ${running.version} to ${previous.version}`,
     );
-    const plan = await this.planFrom(state, { ...request, version: previous.version });
+    let plan = await this.planFrom(state, { ...request, version: previous.version });
+    if (deployabilityProblems(plan).length > 0 && this.deps.modelcars !== undefined) {
+      // A version served from a modelcar (it has no release): its image is still in the store.
+      const image = await this.deps.modelcars.existing(plan.resolved);
+      if (image !== undefined) {
+        const again = await renderPlan(
+          withModelcar(plan.resolved, image.reference, image.digest),
+          plan.target,
+          this.deps,
+        );
+        if (deployabilityProblems(again).length === 0) plan = again;
+      }
+    }
     assertDeployable(plan);
     const result = resultBase(plan, 'rollback');
     if (plan.resolved.stageVersion !== previous.version) {

@@ -18,6 +18,9 @@ export const PLACEHOLDERS = [
   'name',
   'modelFormat',
   'file',
+  'source',
+  'store',
+  'files',
 ] as const;
 
 export type PlaceholderName = (typeof PLACEHOLDERS)[number];
@@ -47,6 +50,15 @@ export interface DeployValues {
   modelFormat: string;
   /** A safe file name for the downloaded artifact, from the URI's last segment. */
   file: string;
+  /**
+   * Where the cluster gets the model: 'url' (`uri` is a release asset or another URL), 'store'
+   * (pull `files` from `store`), 'modelcar' (`uri` is a KServe modelcar image) or 'none'.
+   */
+  source: string;
+  /** `<registry>/<repository>` of the version in the artifact store ('' unless `source` is 'store'). */
+  store: string;
+  /** `<sha256>  <path>` lines of the files to pull from `store` ('' unless `source` is 'store'). */
+  files: string;
 }
 
 /** The model server the built-in Deployment template runs when ghml.yml sets no image. */

@@ -1,21 +1,34 @@
 /**
  * The registry end to end, shared by the CLI and the action: find the run, find the model
- * files (an error before any tag exists), write and push the tag, publish the GitHub release
- * (when GitHub is reachable), and record provenance on the run. Also: publishing the release
- * of an existing version again (`ghml model release <tag>`), adopting lightweight tags made by
- * GitHub's "Draft a new release", and the other registry actions with their provenance.
+ * files (an error before any tag exists), prepare the release assets, tag the version in the
+ * artifact store when the run's files are there, write and push the git tag, publish the
+ * GitHub release (when GitHub is reachable), and record provenance on the run. Also:
+ * publishing the release of an existing version again (`ghml model release <tag>`), adopting
+ * lightweight tags made by GitHub's "Draft a new release", and the other registry actions.
+ *
+ * What a failure leaves: before the git tag, nothing (a staged draft release is deleted, a
+ * store tag made for this registration is removed again); after it, the tag stays and a
+ * release that failed is removed, with `ghml model release <tag>` to retry.
  */
+import type { ArtifactStore, StoredRunManifest } from '../artifacts/artifact-store.js';
+import type { LocalContentStore } from '../artifacts/local-content-store.js';
+import { MissingBlobError } from '../artifacts/oci/oci-errors.js';
+import { toDigest } from '../artifacts/oci/oci-names.js';
+import { SizeMismatchError } from '../artifacts/artifact-errors.js';
 import type { GhmlConfig, ModelSettings } from '../config/config-types.js';
 import { metricSettings } from '../config/settings-lookup.js';
 import type { Git } from '../git/git.js';
 import { readActionsEnvironment } from '../tracking/ingest/github-context.js';
 import type { StoredRun, TrackingStore } from '../tracking/store/tracking-store.js';
 import { renderModelCard } from './releases/model-card.js';
-import type { ModelFile } from './releases/model-files.js';
+import type { ModelFile, ModelSelection } from './releases/model-files.js';
 import { resolveConfiguredFiles, resolveGivenFiles } from './releases/model-files.js';
+import { prepareAssets, type PreparedAssets } from './releases/release-assets.js';
+import { runFileLocator, type RunFileLocator } from './releases/run-file-locator.js';
 import { assertModelName } from './tags/model-name.js';
-import { metadataFromRun } from './registry-ports.js';
 import type { RegisteredVersion } from './registry-ports.js';
+import { tagStoreVersion, untagStoreVersion, type StoreVersion } from './store-version.js';
+import { metadataFor, recordFiles, type RecordedFile } from './version-files.js';
 import { InvalidNameError, RegistryLookupError, RegistryRuleError } from './registry-errors.js';
 import { readRegistry, readTagRecords } from './registry-reader.js';
 import { adoptableTagRecord, RegistryService } from './registry-service.js';
@@ -32,14 +45,9 @@ import {
   publishRelease,
   stageRelease,
 } from './releases/release-publisher.js';
-import type {
-  PublishedRelease,
-  ReleaseContent,
-  StagedRelease,
-} from './releases/release-publisher.js';
-import { releaseAssetApiUrl, releaseDownloadUrl } from './releases/release-target.js';
+import type { PublishedRelease, ReleaseContent } from './releases/release-publisher.js';
 import type { SemVerBump } from './tags/semver.js';
-import type { TagArtifact, TagMetadata } from './tags/tag-message.js';
+import type { TagArtifact } from './tags/tag-message.js';
 import { TagName } from './tags/tag-name.js';
 
 /** What the workflow works on; the CLI and the action fill it. */
@@ -65,7 +73,17 @@ export interface RegistryContext {
   sort?: StageSort;
   /** Clock in ms (default Date.now). */
   now?: () => number;
+  /** The artifact store in force (null or absent: none). */
+  artifactStore?: ArtifactStore | null;
+  /** Why the store in force could not be opened, for the note when a run needs it. */
+  artifactStoreProblem?: string;
+  /** The local content cache (`<git dir>/ghml/objects`), where runs recorded here keep files. */
+  localCache?: LocalContentStore;
+  /** GitHub's asset limit in bytes (default 2 GiB); files at or above it are linked instead. */
+  maxAssetBytes?: number;
 }
+
+export type { RecordedFile } from './version-files.js';
 
 export interface RegisterModelRequest {
   name: string;
@@ -73,26 +91,24 @@ export interface RegisterModelRequest {
   bump?: SemVerBump;
   /** Run id (or unique prefix); default: the latest FINISHED run of the experiment at HEAD. */
   runId?: string;
-  /** Work-tree files, instead of ghml.yml's `registry.models.<name>.path`. */
+  /**
+   * Files or a folder, instead of ghml.yml's `registry.models.<name>.path`: looked up among the
+   * run's artifacts first when `runId` is given, else in the work tree first.
+   */
   paths?: string[];
   message?: string;
   /** Publish a GitHub release (default true; skipped with a note when GitHub is unreachable). */
   release?: boolean;
 }
 
-/** A model file as recorded. */
-export interface RecordedFile {
-  name: string;
-  size: number;
-  sha256: string;
-  origin: ModelFile['origin'];
-  uri: string;
-}
-
 /** What a registration (or adoption) did. */
 export interface RegisterModelResult extends TagResult {
   runId: string;
   files: RecordedFile[];
+  /** The folder registered whole, with its archive asset (null: files, or no archive). */
+  folder: { path: string; archive: TagArtifact | null } | null;
+  /** The version in the artifact store, or null. */
+  store: { reference: string; digest: string } | null;
   /** The release, or null when none was published. */
   release: { id: number; url: string; created: boolean } | null;
   provenance: ProvenanceResult;
@@ -130,7 +146,13 @@ export async function registerModel(
     request.runId === undefined
       ? await latestFinishedRun(context, experiment, await sourceCommit(context))
       : await namedRun(context, request.runId);
-  const files = await modelFiles(context, settings, run, request.paths);
+  const { selection, locator } = await modelFiles(
+    context,
+    settings,
+    run,
+    request.paths,
+    request.runId !== undefined,
+  );
   const releases = releaseClient(context, request.release);
 
   const service = registryService(context);
@@ -139,69 +161,108 @@ export async function registerModel(
     ...(request.version === undefined ? {} : { version: request.version }),
     ...(request.bump === undefined ? {} : { bump: request.bump }),
   });
+  await service.assertRegistrable(name, version, run.record.source.commit);
   const tag = TagName.register(name, version).toString();
-  // API asset URLs name the asset's id: upload before the tag, so the tag can record them.
-  const staged =
-    releases !== undefined && context.config.registry.assetUrls === 'api' && files.length > 0
-      ? await stageRelease(releases, tag, {
-          name: tag,
-          assets: files.map((f) => ({ name: f.name, data: f.data })),
-        })
-      : undefined;
-  const recorded = recordFiles(files, run.id, releases, tag, staged);
-  const metadata = metadataFor(run, recorded);
-  let tagResult: TagResult;
-  try {
-    tagResult = await service.register({
-      name,
-      version,
-      commit: run.record.source.commit,
-      runId: run.id,
-      metadata,
-      ...(request.message === undefined ? {} : { message: request.message }),
-    });
-  } catch (error) {
-    if (releases !== undefined && staged !== undefined) {
-      await discardStagedRelease(releases, staged);
-    }
-    throw error;
-  }
-
-  const registered: RegisteredVersion = {
-    model: name,
-    version,
-    tag,
-    commit: tagResult.commit,
-    summary: request.message ?? `Register ${name} ${version}`,
-    metadata,
-  };
-  let release: PublishedRelease | undefined;
-  let releaseError: unknown;
-  if (releases && staged) {
-    try {
-      const content = releaseContent(context, registered, run, files, settings);
-      release = await finishStagedRelease(releases, staged, content.body);
-    } catch (error) {
-      releaseError = error;
-    }
-  } else if (releases) {
-    const publisher = new GitHubReleasePublisher(releases, () =>
-      releaseContent(context, registered, run, files, settings),
-    );
-    try {
-      await publisher.publishVersion(registered);
-      release = publisher.published;
-    } catch (error) {
-      releaseError = error;
-    }
-  }
-  return finishRegistration(context, 'register', {
-    tagResult,
-    runId: run.id,
-    recorded,
-    release,
-    releaseError,
+  const manifest = await storeManifestFor(context, locator, run, selection);
+  const prepared = await prepareAssets(selection, {
+    release: releases !== undefined,
+    ...(context.maxAssetBytes === undefined ? {} : { maxAssetBytes: context.maxAssetBytes }),
   });
+  try {
+    await checkStoreBlobs(selection, prepared);
+    // Staged before the tag: API asset URLs name the asset's id, and bytes streamed from the
+    // store are checked only as they stream, so a bad file must fail before anything is tagged.
+    const apiUrls = context.config.registry.assetUrls === 'api';
+    const staged =
+      releases !== undefined && prepared.assets.length > 0 && (apiUrls || prepared.streamsFromStore)
+        ? await stageRelease(releases, tag, { name: tag, assets: prepared.assets })
+        : undefined;
+    let storeVersion: StoreVersion | undefined;
+    try {
+      storeVersion =
+        manifest === null || context.artifactStore == null
+          ? undefined
+          : await tagStoreVersion(context.artifactStore, manifest, name, version);
+    } catch (error) {
+      if (releases !== undefined && staged !== undefined) {
+        await discardStagedRelease(releases, staged);
+      }
+      throw error;
+    }
+    const recorded = recordFiles({
+      selection,
+      runId: run.id,
+      tag,
+      releases,
+      prepared,
+      staged,
+      storeVersion,
+      apiUrls,
+    });
+    const metadata = metadataFor(run, recorded, selection, storeVersion);
+    let tagResult: TagResult;
+    try {
+      tagResult = await service.register({
+        name,
+        version,
+        commit: run.record.source.commit,
+        runId: run.id,
+        metadata,
+        ...(request.message === undefined ? {} : { message: request.message }),
+      });
+    } catch (error) {
+      if (releases !== undefined && staged !== undefined) {
+        await discardStagedRelease(releases, staged);
+      }
+      if (storeVersion !== undefined) {
+        const note = await untagStoreVersion(storeVersion);
+        if (note !== undefined) context.note(`ghml: ${note}`);
+      }
+      throw error;
+    }
+
+    const registered: RegisteredVersion = {
+      model: name,
+      version,
+      tag,
+      commit: tagResult.commit,
+      summary: request.message ?? `Register ${name} ${version}`,
+      metadata,
+    };
+    const content = (): ReleaseContent =>
+      releaseContent(context, registered, run, selection, prepared, settings);
+    let release: PublishedRelease | undefined;
+    let releaseError: unknown;
+    if (releases && staged) {
+      try {
+        release = await finishStagedRelease(releases, staged, content().body);
+      } catch (error) {
+        releaseError = error;
+      }
+    } else if (releases) {
+      const publisher = new GitHubReleasePublisher(releases, content);
+      try {
+        await publisher.publishVersion(registered);
+        release = publisher.published;
+      } catch (error) {
+        releaseError = error;
+      }
+    }
+    return await finishRegistration(context, 'register', {
+      tagResult,
+      runId: run.id,
+      recorded: recorded.files,
+      release,
+      releaseError,
+      folder:
+        selection.folder === undefined
+          ? null
+          : { path: selection.folder.path, archive: recorded.archive ?? null },
+      store: metadata.store ?? null,
+    });
+  } finally {
+    await prepared.dispose();
+  }
 }
 
 /**
@@ -242,21 +303,54 @@ export async function releaseVersion(
   const metadata = found.registered.metadata ?? {};
   const run = metadata.runId === undefined ? undefined : await tryFindRun(context, metadata.runId);
   const settings = modelSettings(context.config, tag.model);
-  const files = await modelFiles(context, settings, run, options.paths);
-  checkAgainstTag(files, metadata.artifacts ?? [], tagText);
-  const registered: RegisteredVersion = {
-    model: tag.model,
-    version: tag.version,
-    tag: tagText,
-    commit: found.commit,
-    summary: found.registered.summary,
-    metadata,
-  };
-  return publishRelease(
-    releases,
-    tagText,
-    releaseContent(context, registered, run, files, settings),
+  // The paths the tag records among the run's artifacts (a folder, or files), unless given.
+  const recordedPaths =
+    metadata.folder !== undefined
+      ? [metadata.folder]
+      : (metadata.artifacts ?? []).every((a) => a.path !== undefined) &&
+          (metadata.artifacts ?? []).length > 0
+        ? (metadata.artifacts ?? []).map((a) => a.path as string)
+        : undefined;
+  const given = options.paths ?? (run === undefined ? undefined : recordedPaths);
+  const { selection } = await modelFiles(
+    context,
+    settings,
+    run,
+    given,
+    options.paths === undefined && given !== undefined,
   );
+  checkAgainstTag(selection.files, metadata.artifacts ?? [], tagText);
+  const prepared = await prepareAssets(selection, {
+    release: true,
+    ...(context.maxAssetBytes === undefined ? {} : { maxAssetBytes: context.maxAssetBytes }),
+  });
+  try {
+    const archive = prepared.archive;
+    if (archive !== undefined && metadata.archive !== undefined) {
+      if (archive.sha256 !== metadata.archive.sha256) {
+        throw new InvalidModelFileError(
+          archive.name,
+          `the archive built again has sha256 ${archive.sha256}, not the ${metadata.archive.sha256} '${tagText}' records`,
+          "The folder's files match the tag but its archive does not: report this as a ghml bug, and register a new version meanwhile.",
+        );
+      }
+    }
+    const registered: RegisteredVersion = {
+      model: tag.model,
+      version: tag.version,
+      tag: tagText,
+      commit: found.commit,
+      summary: found.registered.summary,
+      metadata,
+    };
+    return await publishRelease(
+      releases,
+      tagText,
+      releaseContent(context, registered, run, selection, prepared, settings),
+    );
+  } finally {
+    await prepared.dispose();
+  }
 }
 
 export interface AdoptOptions {
@@ -293,42 +387,79 @@ export async function adoptTag(
   const settings = modelSettings(context.config, tag.model);
   const experiment = settings?.experiment ?? tag.model;
   const run = await latestFinishedRun(context, experiment, record.commit, tagText);
-  const files = await modelFiles(context, settings, run, options.paths);
+  const { selection, locator } = await modelFiles(context, settings, run, options.paths, false);
   const releases = releaseClient(context, options.release);
-  const recorded = recordFiles(files, run.id, releases, tagText);
-  const metadata = metadataFor(run, recorded);
-  const summary = options.message ?? `Register ${tag.model} ${tag.version} (adopted)`;
-  const tagResult = await service.adopt(tagText, { message: summary, metadata });
-
-  let release: PublishedRelease | undefined;
-  let releaseError: unknown;
-  if (releases) {
-    const registered: RegisteredVersion = {
-      model: tag.model,
-      version: tag.version,
-      tag: tagText,
-      commit: record.commit,
-      summary,
-      metadata,
-    };
-    try {
-      release = await publishRelease(
-        releases,
-        tagText,
-        releaseContent(context, registered, run, files, settings),
-        options.releaseId === undefined ? {} : { releaseId: options.releaseId },
-      );
-    } catch (error) {
-      releaseError = error;
-    }
-  }
-  return finishRegistration(context, 'adopt', {
-    tagResult,
-    runId: run.id,
-    recorded,
-    release,
-    releaseError,
+  const manifest = await storeManifestFor(context, locator, run, selection);
+  const prepared = await prepareAssets(selection, {
+    release: releases !== undefined,
+    ...(context.maxAssetBytes === undefined ? {} : { maxAssetBytes: context.maxAssetBytes }),
   });
+  try {
+    await checkStoreBlobs(selection, prepared);
+    const storeVersion =
+      manifest === null || context.artifactStore == null
+        ? undefined
+        : await tagStoreVersion(context.artifactStore, manifest, tag.model, tag.version);
+    const recorded = recordFiles({
+      selection,
+      runId: run.id,
+      tag: tagText,
+      releases,
+      prepared,
+      staged: undefined,
+      storeVersion,
+      apiUrls: false,
+    });
+    const metadata = metadataFor(run, recorded, selection, storeVersion);
+    const summary = options.message ?? `Register ${tag.model} ${tag.version} (adopted)`;
+    let tagResult: TagResult;
+    try {
+      tagResult = await service.adopt(tagText, { message: summary, metadata });
+    } catch (error) {
+      if (storeVersion !== undefined) {
+        const note = await untagStoreVersion(storeVersion);
+        if (note !== undefined) context.note(`ghml: ${note}`);
+      }
+      throw error;
+    }
+
+    let release: PublishedRelease | undefined;
+    let releaseError: unknown;
+    if (releases) {
+      const registered: RegisteredVersion = {
+        model: tag.model,
+        version: tag.version,
+        tag: tagText,
+        commit: record.commit,
+        summary,
+        metadata,
+      };
+      try {
+        release = await publishRelease(
+          releases,
+          tagText,
+          releaseContent(context, registered, run, selection, prepared, settings),
+          options.releaseId === undefined ? {} : { releaseId: options.releaseId },
+        );
+      } catch (error) {
+        releaseError = error;
+      }
+    }
+    return await finishRegistration(context, 'adopt', {
+      tagResult,
+      runId: run.id,
+      recorded: recorded.files,
+      release,
+      releaseError,
+      folder:
+        selection.folder === undefined
+          ? null
+          : { path: selection.folder.path, archive: recorded.archive ?? null },
+      store: metadata.store ?? null,
+    });
+  } finally {
+    await prepared.dispose();
+  }
 }
 
 /** The parts of a `release` webhook payload ghml reads. */
@@ -422,6 +553,8 @@ async function finishRegistration(
     recorded: RecordedFile[];
     release: PublishedRelease | undefined;
     releaseError: unknown;
+    folder: RegisterModelResult['folder'];
+    store: RegisterModelResult['store'];
   },
 ): Promise<RegisterModelResult> {
   const { tagResult, runId, recorded, release, releaseError } = done;
@@ -431,6 +564,8 @@ async function finishRegistration(
     ...tagResult,
     runId,
     files: recorded,
+    folder: done.folder,
+    store: done.store,
     release: release ? { id: release.id, url: release.url, created: release.created } : null,
     provenance,
   };
@@ -549,21 +684,89 @@ async function modelFiles(
   settings: ModelSettings | undefined,
   run: StoredRun | undefined,
   paths: string[] | undefined,
-): Promise<ModelFile[]> {
+  runFirst: boolean,
+): Promise<{ selection: ModelSelection; locator: RunFileLocator }> {
+  const locator = runFileLocator({
+    tracking: context.store,
+    ...(context.localCache === undefined ? {} : { cache: context.localCache }),
+    store: context.artifactStore ?? null,
+  });
   const sources = {
     root: context.root,
     cwd: context.cwd,
     ...(run === undefined ? {} : { run }),
-    readArtifact: (r: StoredRun, path: string) => context.store.readArtifact(r, path),
+    locator,
   };
-  if (paths !== undefined && paths.length > 0) return resolveGivenFiles(paths, sources);
+  if (paths !== undefined && paths.length > 0) {
+    return { selection: await resolveGivenFiles(paths, sources, { runFirst }), locator };
+  }
   if (settings !== undefined && settings.path.length > 0) {
-    return resolveConfiguredFiles(settings.path, sources);
+    return { selection: await resolveConfiguredFiles(settings.path, sources), locator };
   }
   context.note(
     'ghml: no model files (set registry.models.<name>.path in ghml.yml or pass --path); registering the tag only.',
   );
-  return [];
+  return { selection: { files: [] }, locator };
+}
+
+/**
+ * The run's manifest in the store, when the version's files are (partly) in it and it can be
+ * tagged as the version; null with a note when the run's store is not the one in force or its
+ * upload is still queued. A store that refuses to be read is an error here, before any tag.
+ */
+async function storeManifestFor(
+  context: RegistryContext,
+  locator: RunFileLocator,
+  run: StoredRun,
+  selection: ModelSelection,
+): Promise<StoredRunManifest | null> {
+  const recorded = run.record.store;
+  if (recorded === undefined || selection.files.length === 0) return null;
+  const store = context.artifactStore ?? null;
+  if (store === null || store.url !== recorded.url) {
+    const inForce =
+      store === null
+        ? `none is in force${context.artifactStoreProblem ? ` (${context.artifactStoreProblem})` : ''}`
+        : `the store in force is ${store.url}`;
+    context.note(
+      `ghml: run ${run.id} keeps its large files in ${recorded.url}, but ${inForce}: the version gets no artifact-store reference (set artifacts.store in ghml.yml).`,
+    );
+    return null;
+  }
+  const manifest = await locator.storeManifest(run);
+  if (manifest === null) {
+    context.note(
+      `ghml: run ${run.id}'s files are not in ${store.url} yet (run \`ghml push\` where it was recorded): the version gets no artifact-store reference.`,
+    );
+    return null;
+  }
+  const listed = selection.files.some((f) =>
+    manifest.files.some((m) => m.path === f.runPath && m.sha256 === f.sha256),
+  );
+  return listed ? manifest : null;
+}
+
+/**
+ * Files in the store that no release asset reads (no release, or too large) are checked to be
+ * there with their size (a HEAD each), so a version never records a blob the store lost.
+ */
+async function checkStoreBlobs(selection: ModelSelection, prepared: PreparedAssets): Promise<void> {
+  const read = new Set(prepared.archive === undefined ? prepared.assets.map((a) => a.name) : []);
+  const everyFileRead = prepared.archive !== undefined;
+  for (const file of selection.files) {
+    const content = file.bytes.content;
+    if (content.kind !== 'blob' || everyFileRead || read.has(file.name)) continue;
+    const size = await content.store.client.blobSize(content.repository, toDigest(file.sha256));
+    if (size === null) {
+      throw new MissingBlobError(
+        content.store.registry,
+        content.repository,
+        toDigest(file.sha256),
+        file.runPath ?? file.name,
+      );
+    }
+    if (size !== file.size) throw new SizeMismatchError(file.bytes.where, file.size, size);
+  }
 }
 
 function releaseClient(
@@ -580,48 +783,17 @@ function releaseClient(
   return context.releases;
 }
 
-/**
- * URIs of the files: the release asset's API URL when the release was staged for it
- * (`registry.asset_urls: api`), else its download URL when a release is published, else
- * `ghml-run:<run-id>/<name>` (the bytes stay with the run: its stored artifacts or the work tree).
- */
-function recordFiles(
-  files: ModelFile[],
-  runId: string,
-  releases: ReleaseClient | undefined,
-  tag: string,
-  staged?: StagedRelease,
-): RecordedFile[] {
-  return files.map((f) => {
-    const asset = staged?.assets.find((a) => a.name === f.name);
-    let uri = `ghml-run:${runId}/${encodeURIComponent(f.name)}`;
-    if (releases && asset) uri = releaseAssetApiUrl(releases.target, asset.id);
-    else if (releases) {
-      uri = releaseDownloadUrl(releases.target.serverUrl, releases.target.repo, tag, f.name);
-    }
-    return { name: f.name, size: f.size, sha256: f.sha256, origin: f.origin, uri };
-  });
-}
-
-function metadataFor(run: StoredRun, files: RecordedFile[]): TagMetadata {
-  const fromRun = metadataFromRun(run.record);
-  if (files.length === 0) return fromRun;
-  const artifacts: TagArtifact[] = files.map((f) => ({
-    uri: f.uri,
-    sha256: f.sha256,
-    size: f.size,
-  }));
-  return { ...fromRun, artifacts };
-}
-
 function releaseContent(
   context: RegistryContext,
   version: RegisteredVersion,
   run: StoredRun | undefined,
-  files: ModelFile[],
+  selection: ModelSelection,
+  prepared: PreparedAssets,
   settings: ModelSettings | undefined,
 ): ReleaseContent {
   const experiment = version.metadata.experiment ?? run?.experiment;
+  const attached = new Set(prepared.assets.map((a) => a.name));
+  const folder = selection.folder;
   const body = renderModelCard({
     model: version.model,
     version: version.version,
@@ -631,7 +803,29 @@ function releaseContent(
     type: settings?.type ?? null,
     metadata: version.metadata,
     ...(run === undefined ? {} : { run: run.record }),
-    files,
+    files: selection.files.map((f) => ({
+      name: f.name,
+      sha256: f.sha256,
+      size: f.size,
+      ...(folder === undefined ? { attached: attached.has(f.name) } : {}),
+    })),
+    ...(folder === undefined
+      ? {}
+      : {
+          folder: {
+            path: folder.path,
+            ...(prepared.archive === undefined
+              ? {}
+              : {
+                  archive: {
+                    name: prepared.archive.name,
+                    sha256: prepared.archive.sha256,
+                    size: prepared.archive.size,
+                  },
+                }),
+          },
+        }),
+    ...(version.metadata.store === undefined ? {} : { store: version.metadata.store }),
     ...(context.releases
       ? {
           repository: {
@@ -644,11 +838,7 @@ function releaseContent(
     precision: (key) =>
       experiment === undefined ? 4 : metricSettings(context.config, experiment, key).precision,
   });
-  return {
-    name: version.tag,
-    body,
-    assets: files.map((f) => ({ name: f.name, data: f.data })),
-  };
+  return { name: version.tag, body, assets: prepared.assets };
 }
 
 /** Files given for an existing version must be the bytes its tag records. */

@@ -1,7 +1,11 @@
 /**
- * Opens what registry operations need — the repository, its runs, ghml.yml and, when GitHub
- * is reachable, the release target — for the CLI (`ghml model …`) and the action alike.
+ * Opens what registry operations need — the repository, its runs, ghml.yml, the artifact store
+ * in force with the local cache and, when GitHub is reachable, the release target — for the
+ * CLI (`ghml model …`) and the action alike.
  */
+import { localCacheRoot, LocalContentStore } from '../artifacts/local-content-store.js';
+import { openArtifactStore } from '../artifacts/store-settings.js';
+import { describeError } from '../errors/ghml-error.js';
 import { openRepository, refreshRuns } from '../tracking/repository-context.js';
 import type { RegistryContext } from './registration-workflow.js';
 import { ReleaseClient } from './releases/release-client.js';
@@ -13,8 +17,13 @@ export interface OpenRegistryOptions {
   env: NodeJS.ProcessEnv;
   note: (message: string) => void;
   sort?: StageSort | undefined;
-  /** False for read-only local commands: no fetch, no GitHub. Default true. */
+  /** False for read-only local commands: no fetch, no GitHub, no artifact store. Default true. */
   github?: boolean;
+  /**
+   * The workflow's job token (the action's `token` input), presented only to GitHub's
+   * container registry when it is the artifact store; never read from the environment here.
+   */
+  jobToken?: string;
 }
 
 export async function openRegistryContext(options: OpenRegistryOptions): Promise<RegistryContext> {
@@ -31,6 +40,20 @@ export async function openRegistryContext(options: OpenRegistryOptions): Promise
   };
   if (options.github === false) return context;
   await refreshRuns(repo, options.note);
+  const gitDir = await repo.git.gitDir();
+  context.localCache = new LocalContentStore(localCacheRoot(gitDir));
+  try {
+    context.artifactStore = openArtifactStore({
+      setting: repo.config.artifacts.store,
+      env: options.env,
+      gitDir,
+      ...(options.jobToken === undefined ? {} : { jobToken: options.jobToken }),
+    });
+  } catch (error) {
+    // Only a run whose files are in a store needs it; that path says why it is missing.
+    context.artifactStore = null;
+    context.artifactStoreProblem = describeError(error).split('\n')[0] ?? 'it could not be opened';
+  }
   const remote = (await repo.git.remotes()).find((r) => r.name === repo.config.tracking.remote);
   const found = resolveReleaseTarget({ env: options.env, remoteUrl: remote?.fetchUrl });
   if (found.target) context.releases = new ReleaseClient(found.target);

@@ -144,6 +144,18 @@ export class RegistryService {
     return nextVersion(findModel(await this.load(), name), request.bump);
   }
 
+  /**
+   * Throws what `register` would throw for this version and commit (the version exists, the
+   * commit holds a version of the model), without writing anything: a registration that does
+   * work elsewhere first (the artifact store, a staged release) checks this before it starts.
+   * It reads the local tags only: call it after `planVersion`, which fetched them.
+   */
+  async assertRegistrable(name: string, version: string, commitRev: string): Promise<void> {
+    const commit = await this.store.resolveCommit(commitRev);
+    const state = await readRegistry(this.git, this.sortOption());
+    checkRegistrable(state, assertModelName(name), version, commit);
+  }
+
   /** Registers a version: annotated tag `name@vX.Y.Z` on the commit, pushed when possible. */
   async register(request: RegisterRequest): Promise<TagResult> {
     const name = assertModelName(request.name);
@@ -160,32 +172,9 @@ export class RegistryService {
     const commit = await this.store.resolveCommit(request.commit);
     const state = await this.load();
     const model = findModel(state, name);
-
     const version = request.version ?? nextVersion(model, request.bump);
     const tag = TagName.register(name, version);
-    if (model?.versions.some((v) => v.version === version) || state.tagNames.has(tag.toString())) {
-      const lightweight = state.unadopted.some((u) => u.tag === tag.toString());
-      throw new VersionExistsError(
-        name,
-        version,
-        lightweight
-          ? `Tag '${tag}' exists as a lightweight tag: run 'ghml model register --adopt ${tag}'.`
-          : undefined,
-      );
-    }
-    // GTO allows one version tag per model and commit, deregistered ones included: a second
-    // one makes GTO fail for every model of the repository.
-    const sameCommit = model?.versions.find((v) => v.commit === commit);
-    if (sameCommit) {
-      throw new RegistryRuleError(
-        'commit-has-version',
-        `Commit ${commit.slice(0, 12)} already holds ${name} ${sameCommit.version}` +
-          `${sameCommit.active ? '' : ' (deregistered)'}; a commit holds one version of a model.`,
-        sameCommit.active
-          ? `Promote ${sameCommit.version} instead: ghml model promote ${name} ${sameCommit.version} <stage>`
-          : `Commit the model again (a new commit), then register that commit; GTO refuses two versions on one commit even after a deregistration.`,
-      );
-    }
+    checkRegistrable(state, name, version, commit);
 
     const metadata = await this.describeRun(request.runId, request.metadata);
     const summary = request.message ?? `Register ${name} ${version}`;
@@ -633,4 +622,38 @@ function nextVersion(model: ModelState | undefined, bump: SemVerBump | undefined
   const parsed = greatest === undefined ? undefined : parseSemVer(greatest);
   if (!parsed) return FIRST_VERSION;
   return formatSemVer(bumpSemVer(parsed, bump ?? 'patch'));
+}
+
+/** See RegistryService.assertRegistrable. */
+function checkRegistrable(
+  state: RegistryState,
+  name: string,
+  version: string,
+  commit: string,
+): void {
+  const model = findModel(state, name);
+  const tag = TagName.register(name, version);
+  if (model?.versions.some((v) => v.version === version) || state.tagNames.has(tag.toString())) {
+    const lightweight = state.unadopted.some((u) => u.tag === tag.toString());
+    throw new VersionExistsError(
+      name,
+      version,
+      lightweight
+        ? `Tag '${tag}' exists as a lightweight tag: run 'ghml model register --adopt ${tag}'.`
+        : undefined,
+    );
+  }
+  // GTO allows one version tag per model and commit, deregistered ones included: a second
+  // one makes GTO fail for every model of the repository.
+  const sameCommit = model?.versions.find((v) => v.commit === commit);
+  if (sameCommit) {
+    throw new RegistryRuleError(
+      'commit-has-version',
+      `Commit ${commit.slice(0, 12)} already holds ${name} ${sameCommit.version}` +
+        `${sameCommit.active ? '' : ' (deregistered)'}; a commit holds one version of a model.`,
+      sameCommit.active
+        ? `Promote ${sameCommit.version} instead: ghml model promote ${name} ${sameCommit.version} <stage>`
+        : `Commit the model again (a new commit), then register that commit; GTO refuses two versions on one commit even after a deregistration.`,
+    );
+  }
 }

@@ -24,9 +24,21 @@ interface DeployOptions extends TargetOptions {
   version?: string;
   dryRun?: boolean;
   timeout: string;
+  modelcar?: boolean;
+  modelcarBase?: string;
 }
 
 const DEFAULT_TIMEOUT = '300s';
+
+function modelcarOption(options: DeployOptions): { modelcar?: { base?: string } } {
+  if (options.modelcarBase !== undefined && options.modelcar !== true) {
+    throw new UsageError('--modelcar-base is the base image of a modelcar: add --modelcar.', {
+      hint: 'e.g. ghml deploy iris --stage prod --modelcar --modelcar-base ghcr.io/acme/busybox:1.36',
+    });
+  }
+  if (options.modelcar !== true) return {};
+  return { modelcar: options.modelcarBase === undefined ? {} : { base: options.modelcarBase } };
+}
 
 function requireStage(stage: string | undefined, name: string): string {
   if (stage === undefined) {
@@ -67,6 +79,8 @@ function printResult(
   if (result.outcome === 'dry-run') {
     context.io.out(formatManifests(result.manifests).replace(/\n$/, ''));
   } else if (result.outcome === 'succeeded') {
+    if (result.modelcar?.digest != null)
+      context.io.out(`modelcar ${result.modelcar.reference}@${result.modelcar.digest}`);
     const verb = result.action === 'rollback' ? 'rolled back to' : 'deployed';
     context.io.out(`${result.model} ${result.version} ${verb} in stage '${result.stage}'`);
   }
@@ -138,6 +152,14 @@ export function registerDeployCommand(program: Command, context: CommandContext)
       'how long to wait for the rollout, e.g. 300s or 5m',
       DEFAULT_TIMEOUT,
     )
+    .option(
+      '--modelcar',
+      'push a KServe modelcar (an image whose /models holds the model) to the artifact store and serve it from storageUri oci://… (templates: kserve or kserve-mlflow)',
+    )
+    .option(
+      '--modelcar-base <image>',
+      "the modelcar's base image; it needs a shell (default: docker.io/library/busybox:1.36)",
+    )
     .option('--json', 'print the result as JSON')
     .action(async (name: string, options: DeployOptions, command: Command) => {
       const stage = requireStage(options.stage, name);
@@ -152,6 +174,7 @@ export function registerDeployCommand(program: Command, context: CommandContext)
           ...target,
           timeoutMs,
           dryRun: options.dryRun === true,
+          ...modelcarOption(options),
         }),
       );
     });

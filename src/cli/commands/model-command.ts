@@ -17,7 +17,7 @@ import {
   releaseVersion,
   type RegistryContext,
 } from '../../registry/registration-workflow.js';
-import { downloadModel } from '../../registry/releases/model-download.js';
+import { downloadModel, type DownloadSource } from '../../registry/releases/model-download.js';
 import { openRegistryContext } from '../../registry/registry-context.js';
 import {
   formatModelList,
@@ -59,7 +59,10 @@ export function registerModelCommand(program: Command, context: CommandContext):
     .option('--version <version>', 'the version, e.g. v1.2.0')
     .option('--bump <part>', 'bump major, minor or patch from the greatest version')
     .option('--run <run-id>', 'the run the model came from (default: latest FINISHED run at HEAD)')
-    .option('--path <file...>', "model files in the work tree (default: ghml.yml's registry path)")
+    .option(
+      '--path <path...>',
+      "model files, or one folder registered whole (e.g. an MLflow model): the run's artifacts first with --run, else the work tree first (default: ghml.yml's registry path)",
+    )
     .option('-m, --message <text>', 'the human line of the tag message')
     .option('--release', 'publish a GitHub release (default when GitHub is reachable)', true)
     .option('--no-release', 'tags only, no GitHub release')
@@ -247,7 +250,7 @@ export function registerModelCommand(program: Command, context: CommandContext):
   model
     .command('get')
     .description(
-      "download a version's model files (sha256 verified) from its release or the tracking branch",
+      "download a version's model files (sha256 verified) from its release, the artifact store or the run",
     )
     .argument('<ref>', 'name#stage, name@vX.Y.Z or name@latest')
     .option('-o, --output <dir>', 'folder to write the files to', '.')
@@ -262,17 +265,26 @@ export function registerModelCommand(program: Command, context: CommandContext):
         git: ctx.git,
         store: ctx.store,
         ...(ctx.releases === undefined ? {} : { releases: ctx.releases }),
+        ...(ctx.artifactStore === undefined ? {} : { artifactStore: ctx.artifactStore }),
+        ...(ctx.localCache === undefined ? {} : { localCache: ctx.localCache }),
         progress: createProgress({ interactive: context.io.interactive }),
       });
       if (options.json) out(result);
       else {
         for (const file of result.files)
           context.io.out(
-            `${file.path} (${file.size} bytes, sha256 ${file.sha256.slice(0, 12)}…, from the ${file.source === 'release' ? 'release' : 'tracking branch'})`,
+            `${file.path} (${file.size} bytes, sha256 ${file.sha256.slice(0, 12)}…, from ${SOURCE_TEXT[file.source]})`,
           );
       }
     });
 }
+
+const SOURCE_TEXT: Record<DownloadSource, string> = {
+  release: 'the release',
+  'artifact-store': 'the artifact store',
+  'tracking-branch': 'the tracking branch',
+  local: 'this machine',
+};
 
 /** Opens the repository, its runs and (unless `github: false`) the GitHub release target. */
 function openContext(

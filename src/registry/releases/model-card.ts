@@ -35,7 +35,12 @@ export interface ModelCardInput {
   metadata: TagMetadata;
   /** The run, for params and its GitHub context. */
   run?: RunRecord;
-  files: ReadonlyArray<{ name: string; sha256: string; size: number }>;
+  /** The files: release asset names, or paths inside a registered folder. */
+  files: ReadonlyArray<{ name: string; sha256: string; size: number; attached?: boolean }>;
+  /** A folder registered whole, and its attached archive (absent when it is too large). */
+  folder?: { path: string; archive?: { name: string; sha256: string; size: number } };
+  /** The version in the artifact store. */
+  store?: { reference: string; digest: string };
   /** For links; without it the card has no links. */
   repository?: { serverUrl: string; repo: RepoRef };
   /** Tracking branch, for the link to the run's folder. Default 'ghml/runs'. */
@@ -51,7 +56,7 @@ export function renderModelCard(input: ModelCardInput): string {
   if (input.type) lines.push(`Type: ${escapeMarkdown(input.type)}`, '');
 
   lines.push(...metricsSection(input), ...paramsSection(input), ...lineageSection(input));
-  lines.push(...filesSection(input), ...downloadSection(input));
+  lines.push(...filesSection(input), ...storeSection(input), ...downloadSection(input));
   return `${lines
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
@@ -136,16 +141,61 @@ function filesSection(input: ModelCardInput): string[] {
   if (input.files.length === 0) return ['## Files', '', 'No model files were attached.', ''];
   const rows = input.files
     .slice(0, MAX_ROWS)
-    .map(
-      (f) =>
-        `| ${escapeMarkdown(f.name)} | ${formatBytes(f.size)} | ${/^[0-9a-f]{64}$/.test(f.sha256) ? `\`${f.sha256}\`` : '-'} |`,
+    .map((f) => `| ${escapeMarkdown(f.name)} | ${formatBytes(f.size)} | ${shaCell(f.sha256)} |`);
+  const lines = ['## Files', ''];
+  const folder = input.folder;
+  if (folder !== undefined) {
+    const path = `\`${escapeMarkdown(folder.path)}\``;
+    lines.push(
+      folder.archive === undefined
+        ? `The folder ${path}, registered whole, is too large for a release asset: it is in the artifact store (below).`
+        : `The folder ${path} is attached whole as ${escapeMarkdown(folder.archive.name)} ` +
+            `(${formatBytes(folder.archive.size)}, sha256 ${shaCell(folder.archive.sha256)}), with these files:`,
+      '',
     );
-  return ['## Files', '', '| File | Size | sha256 |', '| --- | ---: | --- |', ...rows, ''];
+  }
+  lines.push('| File | Size | sha256 |', '| --- | ---: | --- |', ...rows, ...more(input.files), '');
+  const linked = folder === undefined ? input.files.filter((f) => f.attached === false) : [];
+  if (linked.length > 0) {
+    lines.push(
+      `Not attached, too large for a release asset (in the artifact store): ${linked
+        .slice(0, MAX_ROWS)
+        .map((f) => escapeMarkdown(f.name))
+        .join(', ')}.`,
+      '',
+    );
+  }
+  return lines;
+}
+
+function shaCell(sha256: string): string {
+  return /^[0-9a-f]{64}$/.test(sha256) ? `\`${sha256}\`` : '-';
+}
+
+/** References are built by ghml from checked names; anything else is left out. */
+const STORE_REFERENCE =
+  /^oci:\/\/[A-Za-z0-9.:[\]-]+\/[a-z0-9._/-]+:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+function storeSection(input: ModelCardInput): string[] {
+  const store = input.store;
+  if (store === undefined || !STORE_REFERENCE.test(store.reference)) return [];
+  if (!/^sha256:[0-9a-f]{64}$/.test(store.digest)) return [];
+  return [
+    '## Artifact store',
+    '',
+    `- Version: \`${store.reference}\``,
+    `- Manifest: \`${store.digest}\` (the run's files, mounted, not copied)`,
+    '',
+  ];
 }
 
 function downloadSection(input: ModelCardInput): string[] {
   const lines = ['## Download', '', '```sh', `ghml model get ${input.model}@${input.version}`];
   // The tag and repository were validated against strict grammars: safe in a code block.
+  const store = input.store;
+  if (store !== undefined && STORE_REFERENCE.test(store.reference)) {
+    lines.push(`oras pull ${store.reference.slice('oci://'.length)}`);
+  }
   if (input.repository) {
     const { owner, repo } = input.repository.repo;
     lines.push(`gh release download ${input.tag} --repo ${owner}/${repo}`);

@@ -30,11 +30,18 @@ export interface AssetInfo {
   state: string;
 }
 
-/** A file to upload. */
+/** A file to upload, streamed: `open` gives its bytes afresh for each attempt. */
 export interface UploadAsset {
   /** The asset name (already sanitised to GitHub's rules). */
   name: string;
-  data: Buffer;
+  size: number;
+  /** The bytes; a stream that fails (a checked read, a refused store) ends the upload. */
+  open(): Readable;
+}
+
+/** An asset from bytes in memory. */
+export function bufferAsset(name: string, data: Buffer): UploadAsset {
+  return { name, size: data.length, open: () => Readable.from([data]) };
 }
 
 export interface ReleaseClientOptions {
@@ -145,9 +152,11 @@ export class ReleaseClient {
   }
 
   /**
-   * Uploads one asset to the uploads host named by the release's `upload_url`. A failed
-   * attempt (5xx, network, or 422 for a leftover asset) deletes any asset of the same name
-   * (a partial upload) and tries again, up to `uploadAttempts` times.
+   * Uploads one asset, streamed, to the uploads host named by the release's `upload_url`. A
+   * failed attempt (5xx, network, or 422 for a leftover asset) deletes any asset of the same
+   * name (a partial upload) and tries again, up to `uploadAttempts` times. When the bytes
+   * themselves fail (a checked read that does not match, a store that refuses), that error is
+   * thrown as it is, after the partial asset is removed: sending them again would not help.
    */
   async uploadAsset(release: ReleaseInfo, asset: UploadAsset): Promise<AssetInfo> {
     let lastError: unknown;
@@ -156,22 +165,30 @@ export class ReleaseClient {
         await this.sleep(attempt - 1);
         await this.deleteAssetNamed(release.id, asset.name);
       }
+      let sourceError: unknown;
+      const body = asset.open();
+      body.on('error', (error) => (sourceError ??= error));
       try {
         const { data } = await this.target.client.rest.repos.uploadReleaseAsset({
           ...this.repo,
           release_id: release.id,
           name: asset.name,
           baseUrl: uploadBaseUrl(release.uploadUrl),
-          data: asset.data as unknown as string,
+          data: body as unknown as string,
           headers: {
             'content-type': 'application/octet-stream',
-            'content-length': asset.data.length,
+            'content-length': asset.size,
           },
           // This loop retries (and cleans up between attempts) instead of the retry plugin.
           request: { retries: 0 },
         });
         return toAsset(data as RawAsset);
       } catch (error) {
+        body.destroy();
+        if (sourceError !== undefined) {
+          await this.deleteAssetNamed(release.id, asset.name).catch(() => undefined);
+          throw sourceError;
+        }
         lastError = error;
         if (!retryable(error)) break;
       }

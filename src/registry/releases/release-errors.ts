@@ -28,14 +28,44 @@ export class ReleasePublishError extends GhmlError {
 export class ModelFileMissingError extends UsageError {
   readonly path: string;
 
-  constructor(path: string, where: string) {
+  constructor(path: string, where: string, hint?: string) {
     super(`Model file '${path}' was not found ${where}; no tag was created.`, {
       hint:
+        hint ??
         "Check registry.models.<name>.path in ghml.yml or --path: it is relative to the run's " +
-        'artifacts or to the repository (train first if the file is made by training).',
+          'artifacts or to the repository (train first if the file is made by training).',
     });
     this.name = 'ModelFileMissingError';
     this.path = path;
+  }
+}
+
+/**
+ * Uploading a release's assets before the version's tag is written failed (files streamed from
+ * the artifact store are checked as they go): nothing was registered, and the draft release
+ * was removed. The hint is the cause's own when it has one (a refused token, a damaged blob).
+ */
+export class ReleaseStagingError extends GhmlError {
+  readonly tag: string;
+  readonly cleanedUp: boolean;
+
+  constructor(tag: string, cause: unknown, detail: string, cleanedUp: boolean) {
+    super(
+      `Could not upload the release assets of '${tag}': ${detail}. Nothing was registered: ` +
+        (cleanedUp
+          ? 'no tag was written and the draft release was removed.'
+          : 'no tag was written, but the draft release could not be removed (delete it on GitHub).'),
+      {
+        hint:
+          cause instanceof GhmlError && cause.hint !== undefined
+            ? cause.hint
+            : 'Fix the cause above and register again.',
+        cause,
+      },
+    );
+    this.name = 'ReleaseStagingError';
+    this.tag = tag;
+    this.cleanedUp = cleanedUp;
   }
 }
 

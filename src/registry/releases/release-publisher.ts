@@ -6,14 +6,16 @@
  * in GitHub's web UI) gets the assets and the model card added, keeping its author's text.
  *
  * With API asset URLs (`registry.asset_urls: api`, for private repositories) the asset ids must
- * be known before the tag is written, so the release is staged first: `stageRelease` drafts it
- * and uploads the assets, the tag is written with their URLs, then `finishStagedRelease` sets
- * the card and publishes it, or `discardStagedRelease` removes the draft when the tag failed.
+ * be known before the tag is written, and files streamed from the artifact store are checked
+ * only as they stream, so in those cases the release is staged first: `stageRelease` drafts it
+ * and uploads the assets (a failure leaves nothing: ReleaseStagingError), the tag is written,
+ * then `finishStagedRelease` sets the card and publishes it, or `discardStagedRelease` removes
+ * the draft when the tag failed.
  */
 import { describeError } from '../../errors/ghml-error.js';
 import type { RegisteredVersion, ReleasePublisher } from '../registry-ports.js';
 import type { AssetInfo, ReleaseClient, ReleaseInfo, UploadAsset } from './release-client.js';
-import { ReleasePublishError } from './release-errors.js';
+import { ReleasePublishError, ReleaseStagingError } from './release-errors.js';
 import { mergeReleaseBody } from './model-card.js';
 
 /** What goes into a release. */
@@ -144,7 +146,7 @@ export async function stageRelease(
   try {
     release = existing ?? (await client.createDraft(tag, content.name, ''));
   } catch (error) {
-    throw new ReleasePublishError(tag, describeError(error), true, { cause: error });
+    throw new ReleaseStagingError(tag, error, messageOf(error), true);
   }
   const staged: StagedRelease = { release, assets: [], created: existing === undefined };
   try {
@@ -156,7 +158,7 @@ export async function stageRelease(
     }
   } catch (error) {
     const cleanedUp = await discardStagedRelease(client, staged);
-    throw new ReleasePublishError(tag, describeError(error), cleanedUp, { cause: error });
+    throw new ReleaseStagingError(tag, error, messageOf(error), cleanedUp);
   }
   return staged;
 }
@@ -192,4 +194,8 @@ export async function discardStagedRelease(
   } catch {
     return false;
   }
+}
+
+function messageOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
 }

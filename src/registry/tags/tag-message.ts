@@ -8,11 +8,24 @@ import { decodeNumber, encodeNumber } from '../../tracking/run-record.js';
 
 /** A model file recorded with a registered version. */
 export interface TagArtifact {
-  /** Where the bytes are: a release asset URL, a workflow artifact, a file:// URI. */
+  /**
+   * Where the bytes are: a release asset URL, `oci://<registry>/<repository>@<manifest>#<path>`
+   * (a file of the version in the artifact store), or `ghml-run:<run-id>/<path>` (with the run).
+   */
   uri: string;
   /** Hex sha256 of the bytes. */
   sha256: string;
   size: number;
+  /** The file's path among the run's artifacts, when it came from them (e.g. `model/MLmodel`). */
+  path?: string;
+}
+
+/** A model version in the artifact store: the run's manifest tagged as the version. */
+export interface TagStoreVersion {
+  /** `oci://<registry>/<prefix>/models/<model>:<tag>`. */
+  reference: string;
+  /** `sha256:<hex>` of the manifest (the run's manifest: the same content). */
+  digest: string;
 }
 
 /** The machine-readable part of a tag message. Every field is optional. */
@@ -29,6 +42,15 @@ export interface TagMetadata {
   /** `paramsDigest(params)` of that run. */
   paramsDigest?: string;
   artifacts?: TagArtifact[];
+  /**
+   * The run folder registered whole (an MLflow model folder, e.g. `model`): `artifacts` lists
+   * every file under it, with its path.
+   */
+  folder?: string;
+  /** The folder's release asset: a deterministic `<folder>.tar.gz` of its files. */
+  archive?: TagArtifact;
+  /** The version in the artifact store, when the run's files are there. */
+  store?: TagStoreVersion;
 }
 
 /** A parsed tag message. */
@@ -43,6 +65,7 @@ export interface TagMessage {
 const BLOCK_FORMAT = 1;
 const MAX_SUMMARY = 200;
 const SHA256_RE = /^[0-9a-f]{64}$/;
+const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
 
 /** sha256 (hex) of the params sorted by key: equal params give equal digests. */
 export function paramsDigest(params: Record<string, string>): string {
@@ -73,15 +96,23 @@ export function formatTagMessage(summary: string, metadata?: TagMetadata): strin
     );
   }
   if (metadata.paramsDigest !== undefined) block.paramsDigest = metadata.paramsDigest;
-  if (metadata.artifacts !== undefined) {
-    block.artifacts = metadata.artifacts.map((a) => ({
-      uri: a.uri,
-      sha256: a.sha256,
-      size: a.size,
-    }));
+  if (metadata.artifacts !== undefined) block.artifacts = metadata.artifacts.map(artifactBlock);
+  if (metadata.folder !== undefined) block.folder = metadata.folder;
+  if (metadata.archive !== undefined) block.archive = artifactBlock(metadata.archive);
+  if (metadata.store !== undefined) {
+    block.store = { reference: metadata.store.reference, digest: metadata.store.digest };
   }
   // Pretty JSON never puts a line starting with ``` inside the block, so the fence is unambiguous.
   return `${line}\n\n\`\`\`json\n${JSON.stringify(block, null, 2)}\n\`\`\`\n`;
+}
+
+function artifactBlock(a: TagArtifact): Record<string, unknown> {
+  return {
+    ...(a.path === undefined ? {} : { path: a.path }),
+    uri: a.uri,
+    sha256: a.sha256,
+    size: a.size,
+  };
 }
 
 /** Parses a tag message; never throws. */
@@ -117,7 +148,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** Keeps only well-typed fields: the block may have been written by hand or by a newer ghml. */
 function toMetadata(raw: Record<string, unknown>): TagMetadata {
   const m: TagMetadata = {};
-  for (const key of ['version', 'stage', 'runId', 'experiment', 'paramsDigest'] as const) {
+  for (const key of [
+    'version',
+    'stage',
+    'runId',
+    'experiment',
+    'paramsDigest',
+    'folder',
+  ] as const) {
     const value = raw[key];
     if (typeof value === 'string') m[key] = value;
   }
@@ -130,14 +168,27 @@ function toMetadata(raw: Record<string, unknown>): TagMetadata {
       }),
     );
   }
-  if (Array.isArray(raw.artifacts)) {
-    m.artifacts = raw.artifacts.filter(isArtifact).map((a) => ({
-      uri: a.uri,
-      sha256: a.sha256,
-      size: a.size,
-    }));
+  if (Array.isArray(raw.artifacts)) m.artifacts = raw.artifacts.filter(isArtifact).map(toArtifact);
+  if (isArtifact(raw.archive)) m.archive = toArtifact(raw.archive);
+  const store = raw.store;
+  if (
+    isRecord(store) &&
+    typeof store.reference === 'string' &&
+    typeof store.digest === 'string' &&
+    DIGEST_RE.test(store.digest)
+  ) {
+    m.store = { reference: store.reference, digest: store.digest };
   }
   return m;
+}
+
+function toArtifact(a: TagArtifact): TagArtifact {
+  return {
+    ...(typeof a.path === 'string' ? { path: a.path } : {}),
+    uri: a.uri,
+    sha256: a.sha256,
+    size: a.size,
+  };
 }
 
 function isArtifact(value: unknown): value is TagArtifact {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../../src/github/github-client.js';
-import { ReleaseClient } from '../../../src/registry/releases/release-client.js';
+import { bufferAsset, ReleaseClient } from '../../../src/registry/releases/release-client.js';
 import { ReleasePublishError } from '../../../src/registry/releases/release-errors.js';
 import { publishRelease } from '../../../src/registry/releases/release-publisher.js';
 import { MODEL_CARD_MARKER } from '../../../src/registry/releases/model-card.js';
@@ -45,8 +45,8 @@ const content = {
   name: 'iris@v1.0.0',
   body: `${MODEL_CARD_MARKER}\n# iris v1.0.0\n`,
   assets: [
-    { name: 'model.pkl', data: model },
-    { name: 'labels.txt', data: labels },
+    bufferAsset('model.pkl', model),
+    bufferAsset('labels.txt', labels),
   ],
 };
 

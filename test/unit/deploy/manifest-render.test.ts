@@ -20,6 +20,9 @@ const values: DeployValues = {
   name: 'iris-prod',
   modelFormat: 'sklearn',
   file: 'model.pkl',
+  source: 'url',
+  store: '',
+  files: '',
 };
 
 function file(text: string, displayPath = 'k8s/app.yaml') {
@@ -60,7 +63,17 @@ describe('built-in templates', () => {
       }
     ).spec.template;
     expect(template.metadata.labels['ghml.dev/version']).toBe('v1.3.0');
-    expect([...used].sort()).toEqual(['file', 'image', 'name', 'sha256', 'uri', 'version']);
+    expect([...used].sort()).toEqual([
+      'file',
+      'files',
+      'image',
+      'name',
+      'sha256',
+      'source',
+      'store',
+      'uri',
+      'version',
+    ]);
     expect(reparse(formatManifests(objects))).toEqual(objects);
     expect(builtInTemplateDir('deployment')).toMatch(/templates[/\\]k8s[/\\]deployment$/);
   });

@@ -24,6 +24,9 @@ const values: DeployValues = {
   name: 'iris-prod',
   modelFormat: 'sklearn',
   file: 'model.tar.gz',
+  source: 'url',
+  store: '',
+  files: '',
 };
 
 describe('the kserve-mlflow template set', () => {
