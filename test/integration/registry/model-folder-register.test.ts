@@ -22,6 +22,7 @@ import {
   type GitHubEmulator,
 } from '../../support/github-emulator/index.js';
 import { startRegistry, type RunningRegistry } from '../../support/oci-registry/index.js';
+import { rawManifest } from '../../support/oci-registry/store-fixture.js';
 import { cleanupTempDirs, cloneRepo, tempDir } from '../../support/temp-repo.js';
 import { ghml, recordRun, sha256, storeProject, tagMessage } from './store-project.js';
 
@@ -211,7 +212,7 @@ describe('the release of a version whose files are in the artifact store', () =>
     expect(readFileSync(join(other, 'out', 'model', 'MLmodel'))).toEqual(files['model/MLmodel']);
   });
 
-  it('model get writes a folder registered without a release from the store and the branch', async () => {
+  it('model get writes a folder registered without a release from the store, small files included', async () => {
     const project = storeProject(`oci://${registry.host}/acme/norel`);
     const pickle = randomBytes(BIG);
     const files = mlflowFolder(pickle);
@@ -233,15 +234,29 @@ describe('the release of a version whose files are in the artifact store', () =>
     const message = tagMessage(project.origin, 'iris@v1.0.0').metadata;
     expect(message?.folder).toBe('model');
     expect(message?.archive).toBeUndefined();
+    // Every file of the folder is a blob of the version in the store (none is left `ghml-run:`).
+    const digest = message?.store?.digest ?? '';
+    expect(message?.artifacts?.map((a) => a.uri)).toEqual(
+      ['MLmodel', 'conda.yaml', 'model.pkl'].map(
+        (name) => `oci://${registry.host}/acme/norel/models/iris@${digest}#model/${name}`,
+      ),
+    );
+    const version = await rawManifest(registry.host, 'acme/norel/models/iris', 'v1.0.0');
+    expect(version.digest).toBe(digest);
+    const titles = (
+      version.json as { layers: Array<{ annotations: Record<string, string> }> }
+    ).layers.map((l) => l.annotations['org.opencontainers.image.title']);
+    expect(titles).toEqual(['model/MLmodel', 'model/conda.yaml', 'model/model.pkl']);
 
     const other = cloneRepo(project.origin);
     const got = await ghml(other, ['model', 'get', 'iris@v1.0.0', '-o', 'out', '--json']);
     expect(got.code, got.stderr).toBe(0);
     const result = JSON.parse(got.stdout) as { files: Array<{ name: string; source: string }> };
-    // The store's version holds the large file; the small ones are on the tracking branch.
+    // The store's version holds every file of the folder: the run's large file, and the small
+    // ones the run keeps on its tracking branch, added to the version.
     expect(result.files.map((f) => [f.name, f.source])).toEqual([
-      ['MLmodel', 'tracking-branch'],
-      ['conda.yaml', 'tracking-branch'],
+      ['MLmodel', 'artifact-store'],
+      ['conda.yaml', 'artifact-store'],
       ['model.pkl', 'artifact-store'],
     ]);
     expect(readFileSync(join(other, 'out', 'model', 'model.pkl')).equals(pickle)).toBe(true);
