@@ -96,7 +96,7 @@ describe('workflow templates', () => {
     });
   });
 
-  it('use the node24 majors of the actions they call (checked against their action.yml)', () => {
+  it('use the node24 majors of the actions they call (the majors listed below, read from each action.yml when the templates were last updated)', () => {
     // Their current majors, whose action.yml says runs.using: node24, as ghml's own does.
     const NODE24: Record<string, number> = {
       'actions/checkout': 7,
