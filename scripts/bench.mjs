@@ -26,7 +26,11 @@ const only = option('only');
  */
 const benches = [
   // The tracking branch (issues 2 and 10).
-  { file: 'bench/tracking/tracking-bench.ts', full: [], quick: ['--runs', '5000', '--samples', '5'] },
+  {
+    file: 'bench/tracking/tracking-bench.ts',
+    full: [],
+    quick: ['--runs', '5000', '--samples', '5'],
+  },
   {
     file: 'bench/tracking/storage-bench.ts',
     full: ['--samples', '9'],
@@ -120,7 +124,9 @@ for (const bench of benches) {
   if (bench.baseline === 'cli' && baselineCli) args.push('--baseline-cli', baselineCli);
   if (bench.baseline === 'src') {
     if (!baselineSrc) {
-      console.log(`\n## ${bench.file}: skipped (it needs --baseline-src <checkout of the last release>)`);
+      console.log(
+        `\n## ${bench.file}: skipped (it needs --baseline-src <checkout of the last release>)`,
+      );
       continue;
     }
     args.push(bench.baselineFlag, baselineSrc);

@@ -1,9 +1,15 @@
 /**
- * `ghml model list` equivalent: one `git for-each-ref` plus building the registry state, with
- * 500, 5,000 and 50,000 registry tags next to 10,000 unrelated tags. Target: < 300 ms at 5,000.
+ * `ghml model list` with 500, 5,000 and 50,000 registry tags next to 10,000 unrelated tags.
+ * Target: < 300 ms at 5,000, for the whole process.
+ *
+ * Whole process: `node dist/cli.js model list --json` (run `npm run build` first), next to the
+ * floor every tag registry pays, `git for-each-ref` printing the tags' messages (what GTO's
+ * `gto show` reads through GitPython), and, with `--baseline-cli <path>`, another build of
+ * ghml (e.g. the last release's dist/cli.js). In process: the read and the state build alone.
  *
  *   npx tsx bench/registry/model-list.bench.ts            (all sizes)
  *   npx tsx bench/registry/model-list.bench.ts 500 5000   (chosen sizes)
+ *   npx tsx bench/registry/model-list.bench.ts 5000 --baseline-cli /tmp/ghml-v0/dist/cli.js
  *
  * Tags are written with `git fast-import` (annotated tag objects) and packed with
  * `git pack-refs --all`, as a fresh clone would have them.
@@ -13,6 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { readRegistry, readTagRecords } from '../../src/registry/registry-reader.js';
 import { buildRegistryState } from '../../src/registry/registry-state.js';
 import { formatTagMessage } from '../../src/registry/tags/tag-message.js';
@@ -109,6 +116,23 @@ function makeRepo(registryTags: number): string {
   return dir;
 }
 
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+/** Median wall time of a whole child process, in ms (one warm-up run first). */
+function processMs(cwd: string, command: string, args: string[]): number {
+  const times: number[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const start = performance.now();
+    execFileSync(command, args, {
+      cwd,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      maxBuffer: 1 << 30,
+    });
+    if (i > 0) times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
@@ -137,18 +161,37 @@ async function bench(size: number): Promise<void> {
       buildOnly.push(performance.now() - c);
       readOnly.push(c - b);
     }
+    const ghml = processMs(dir, process.execPath, [CLI, 'model', 'list', '--json']);
+    const floor = processMs(dir, 'git', [
+      'for-each-ref',
+      '--format=%(refname) %(taggerdate:unix) %(contents)',
+      'refs/tags',
+    ]);
+    const other =
+      baselineCli === undefined
+        ? undefined
+        : processMs(dir, process.execPath, [baselineCli, 'model', 'list', '--json']);
     console.log(
       `${String(size).padStart(6)} registry tags + ${UNRELATED} unrelated | models ${String(models).padStart(4)} | ` +
-        `model list median ${median(total).toFixed(0).padStart(5)} ms ` +
+        `ghml model list --json ${ghml.toFixed(0)} ms (git for-each-ref alone ${floor.toFixed(0)} ms, ` +
+        `${(ghml / floor).toFixed(1)}×` +
+        (other === undefined
+          ? ''
+          : `; baseline CLI ${other.toFixed(0)} ms, ${(ghml / other).toFixed(2)}×`) +
+        `) | in process ${median(total).toFixed(0)} ms ` +
         `(for-each-ref+parse ${median(readOnly).toFixed(0)} ms, build ${median(buildOnly).toFixed(0)} ms) | setup ${(setupMs / 1000).toFixed(1)} s`,
     );
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env['KEEP_BENCH_REPO'] === undefined) rmSync(dir, { recursive: true, force: true });
+    else console.log(`kept ${dir}`);
   }
 }
 
-const sizes = process.argv
-  .slice(2)
+const argv = process.argv.slice(2);
+const baselineAt = argv.indexOf('--baseline-cli');
+const baselineCli = baselineAt >= 0 ? argv[baselineAt + 1] : undefined;
+const sizes = argv
+  .filter((_, i) => baselineAt < 0 || (i !== baselineAt && i !== baselineAt + 1))
   .map(Number)
   .filter((n) => n > 0);
 for (const size of sizes.length > 0 ? sizes : [500, 5_000, 50_000]) await bench(size);

@@ -65,7 +65,7 @@ const MODEL_KEYS = ['path', 'experiment', 'type', 'description'];
 const DEPLOY_KEYS = ['templates', 'namespace', 'context', 'image'];
 const PIPELINE_KEYS = ['name', 'image', 'vars'];
 const REPORT_KEYS = ['site_url'];
-const BUILT_IN_TEMPLATES = ['deployment', 'kserve'];
+const BUILT_IN_TEMPLATES = ['deployment', 'kserve', 'kserve-mlflow'];
 const MAX_PRECISION = 20;
 const MAX_TEXT = 1000;
 
@@ -506,7 +506,7 @@ function readTarget(r: NodeReader, f: Field): DeployTarget {
 
   const templatesField = r.pick(f, entries, 'templates');
   const templatesFix =
-    "write 'deployment', 'kserve', or a path to your template directory such as ./k8s";
+    "write 'deployment', 'kserve', 'kserve-mlflow', or a path to your template directory such as ./k8s";
   const templates = r.text(templatesField, 'a template set', templatesFix);
   if (templates !== undefined) {
     const problem = relativePathProblem(templates);
@@ -515,7 +515,7 @@ function readTarget(r: NodeReader, f: Field): DeployTarget {
       const suggestion = didYouMean(templates, BUILT_IN_TEMPLATES);
       r.report(
         templatesField,
-        `must be 'deployment', 'kserve' or a directory path, got ${quote(templates)}`,
+        `must be 'deployment', 'kserve', 'kserve-mlflow' or a directory path, got ${quote(templates)}`,
         suggestion === undefined ? templatesFix : `did you mean '${suggestion}'? ${templatesFix}`,
       );
     } else if (problem !== undefined) {

@@ -77,7 +77,7 @@ export class TemplateDirectoryError extends UsageError {
   ) {
     super(`Template directory '${directory}' ${problem}.`, {
       hint:
-        "Set deploy.<stage>.templates in ghml.yml to 'deployment', 'kserve' or a folder of " +
+        "Set deploy.<stage>.templates in ghml.yml to 'deployment', 'kserve', 'kserve-mlflow' or a folder of " +
         '*.yaml manifests inside the repository.',
     });
     this.name = 'TemplateDirectoryError';

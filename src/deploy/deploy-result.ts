@@ -27,7 +27,7 @@ export interface DeployResult {
   reference: string;
   namespace: string | null;
   context: string | null;
-  /** 'deployment', 'kserve' or the user's folder. */
+  /** 'deployment', 'kserve', 'kserve-mlflow' or the user's folder. */
   templates: string;
   /** The version that ran before, as the live objects said. */
   previousVersion: string | null;

@@ -1,6 +1,6 @@
 /**
- * Where a stage's templates come from: a built-in set shipped in templates/k8s/ ('deployment'
- * or 'kserve'), or the user's own folder of *.yaml / *.yml files (relative to the folder of
+ * Where a stage's templates come from: a built-in set shipped in templates/k8s/ ('deployment',
+ * 'kserve' or 'kserve-mlflow'), or the user's own folder of *.yaml / *.yml files (relative to the folder of
  * ghml.yml). Files are read in name order, so the order objects are applied in is stable.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { packageRoot } from '../package-paths.js';
 import { TemplateDirectoryError } from './deploy-errors.js';
 
 /** The built-in template sets. */
-export const BUILT_IN_TEMPLATE_SETS = ['deployment', 'kserve'] as const;
+export const BUILT_IN_TEMPLATE_SETS = ['deployment', 'kserve', 'kserve-mlflow'] as const;
 
 /** One template file. */
 export interface TemplateFile {
@@ -19,7 +19,7 @@ export interface TemplateFile {
 }
 
 export interface TemplateSet {
-  /** 'deployment', 'kserve' or the configured folder. */
+  /** A built-in set's name or the configured folder. */
   name: string;
   directory: string;
   builtIn: boolean;

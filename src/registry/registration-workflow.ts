@@ -31,9 +31,10 @@ import { tagStoreVersion, untagStoreVersion, type StoreVersion } from './store-v
 import { metadataFor, recordFiles, type RecordedFile } from './version-files.js';
 import { InvalidNameError, RegistryLookupError, RegistryRuleError } from './registry-errors.js';
 import { readRegistry, readTagRecords } from './registry-reader.js';
-import { adoptableTagRecord, RegistryService } from './registry-service.js';
+import { adoptableTagRecord } from './registry-service.js';
+import { registryService } from './registry-reading.js';
 import type { TagResult } from './registry-service.js';
-import type { RegistryState, StageSort } from './registry-state.js';
+import type { StageSort } from './registry-state.js';
 import { recordRegistryEvent, runIdOfVersion } from './registry-provenance.js';
 import type { ProvenanceResult, RegistryAction } from './registry-provenance.js';
 import type { ReleaseClient } from './releases/release-client.js';
@@ -84,6 +85,7 @@ export interface RegistryContext {
 }
 
 export type { RecordedFile } from './version-files.js';
+export { readRegistryState, registryService } from './registry-reading.js';
 
 export interface RegisterModelRequest {
   name: string;
@@ -115,17 +117,6 @@ export interface RegisterModelResult extends TagResult {
 }
 
 /** The `registry` service over the context's repository. */
-export function registryService(context: RegistryContext): RegistryService {
-  return new RegistryService({
-    git: context.git,
-    settings: context.config.registry,
-    remote: context.config.tracking.remote,
-    fetch: context.fetchTags ?? true,
-    warn: context.note,
-    ...(context.sort === undefined ? {} : { sort: context.sort }),
-    ...(context.now === undefined ? {} : { now: context.now }),
-  });
-}
 
 /** `ghml model register`: see the module comment. */
 export async function registerModel(
@@ -863,6 +854,3 @@ function checkAgainstTag(files: ModelFile[], recorded: TagArtifact[], tag: strin
 }
 
 /** The registry state, for `list`/`show` (after fetching tags). */
-export async function readRegistryState(context: RegistryContext): Promise<RegistryState> {
-  return registryService(context).list();
-}

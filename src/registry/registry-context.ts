@@ -3,13 +3,9 @@
  * in force with the local cache and, when GitHub is reachable, the release target — for the
  * CLI (`ghml model …`) and the action alike.
  */
-import { localCacheRoot, LocalContentStore } from '../artifacts/local-content-store.js';
-import { openArtifactStore } from '../artifacts/store-settings.js';
 import { describeError } from '../errors/ghml-error.js';
 import { openRepository, refreshRuns } from '../tracking/repository-context.js';
 import type { RegistryContext } from './registration-workflow.js';
-import { ReleaseClient } from './releases/release-client.js';
-import { resolveReleaseTarget } from './releases/release-target.js';
 import type { StageSort } from './registry-state.js';
 
 export interface OpenRegistryOptions {
@@ -39,6 +35,14 @@ export async function openRegistryContext(options: OpenRegistryOptions): Promise
     ...(options.sort === undefined ? {} : { sort: options.sort }),
   };
   if (options.github === false) return context;
+  // Loaded here, not above: read-only commands (github: false) never need Octokit or the store.
+  const [{ localCacheRoot, LocalContentStore }, { openArtifactStore }, releases, target] =
+    await Promise.all([
+      import('../artifacts/local-content-store.js'),
+      import('../artifacts/store-settings.js'),
+      import('./releases/release-client.js'),
+      import('./releases/release-target.js'),
+    ]);
   await refreshRuns(repo, options.note);
   const gitDir = await repo.git.gitDir();
   context.localCache = new LocalContentStore(localCacheRoot(gitDir));
@@ -55,8 +59,8 @@ export async function openRegistryContext(options: OpenRegistryOptions): Promise
     context.artifactStoreProblem = describeError(error).split('\n')[0] ?? 'it could not be opened';
   }
   const remote = (await repo.git.remotes()).find((r) => r.name === repo.config.tracking.remote);
-  const found = resolveReleaseTarget({ env: options.env, remoteUrl: remote?.fetchUrl });
-  if (found.target) context.releases = new ReleaseClient(found.target);
+  const found = target.resolveReleaseTarget({ env: options.env, remoteUrl: remote?.fetchUrl });
+  if (found.target) context.releases = new releases.ReleaseClient(found.target);
   else context.noGitHubReason = found.reason;
   return context;
 }

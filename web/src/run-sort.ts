@@ -2,8 +2,9 @@
  * Sorting runs in the page exactly as `ghml runs list --order-by` sorts them (run-order.ts):
  * runs lacking the field sort last whichever the direction, NaN after every number and before
  * a missing value, ties broken by start_time DESC then by run id. One clause (what clicking a
- * column gives) is sorted over its values read once: numbers by a linear-time radix sort
- * (radix-order.ts), strings by a comparator over an array; several clauses go through
+ * column gives) is sorted over its values read once, by a linear-time radix sort
+ * (radix-order.ts): numbers by value, strings by their rank among the distinct values (sorted
+ * by a comparator, and a column has few); several clauses go through
  * run-order.ts's `sortRuns` itself. A test compares the two on random runs.
  */
 import { sortRuns, type OrderClause } from '../../src/tracking/query/run-order.js';
@@ -26,7 +27,7 @@ export function sortRunsFast<T extends RunRecord>(
   const n = runs.length;
   const read = fieldReader(clause.field);
   const numeric = isNumericField(clause.field);
-  const numbers = new Float64Array(numeric ? n : 0);
+  const numbers = new Float64Array(n);
   const strings: string[] = numeric ? [] : new Array<string>(n).fill('');
   const ranks = new Uint8Array(n);
   const starts = new Float64Array(n);
@@ -43,27 +44,20 @@ export function sortRunsFast<T extends RunRecord>(
     else strings[i] = value;
   }
   const sign = clause.descending ? -1 : 1;
-  const ties = (i: number, j: number): number => {
-    const byStart = (starts[j] as number) - (starts[i] as number);
-    if (byStart !== 0) return byStart;
-    const x = (runs[i] as T).id;
-    const y = (runs[j] as T).id;
-    return x === y ? 0 : x < y ? -1 : 1;
-  };
-  if (numeric) return numericOrder(runs, ranks, numbers, starts, sign, idDescending);
-  const indices = Array.from({ length: n }, (_, i) => i);
-  indices.sort((i, j) => {
-    const ri = ranks[i] as number;
-    const byRank = ri - (ranks[j] as number);
-    if (byRank !== 0) return byRank;
-    if (ri === PRESENT) {
-      const a = strings[i] as string;
-      const b = strings[j] as string;
-      if (a !== b) return (a < b ? -1 : 1) * sign;
+  if (!numeric) {
+    // Strings sort by their rank among the distinct values (a param has few: '10', '100'),
+    // so the runs themselves go through the same linear-time radix sort as numbers.
+    const distinct = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      if (ranks[i] === PRESENT) distinct.set(strings[i] as string, 0);
     }
-    return ties(i, j);
-  });
-  return indices.map((i) => runs[i] as T);
+    const values = [...distinct.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let r = 0; r < values.length; r++) distinct.set(values[r] as string, r);
+    for (let i = 0; i < n; i++) {
+      if (ranks[i] === PRESENT) numbers[i] = distinct.get(strings[i] as string) as number;
+    }
+  }
+  return numericOrder(runs, ranks, numbers, starts, sign, idDescending);
 }
 
 /**

@@ -5,19 +5,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors/ghml-error.js';
-import {
-  adoptTag,
-  demoteModel,
-  deprecateModel,
-  deregisterModel,
-  promoteModel,
-  readRegistryState,
-  registerModel,
-  registryService,
-  releaseVersion,
-  type RegistryContext,
-} from '../../registry/registration-workflow.js';
-import { downloadModel, type DownloadSource } from '../../registry/releases/model-download.js';
+import type { RegistryContext } from '../../registry/registration-workflow.js';
+import { readRegistryState, registryService } from '../../registry/registry-reading.js';
+import type { DownloadSource } from '../../registry/releases/model-download.js';
 import { openRegistryContext } from '../../registry/registry-context.js';
 import {
   formatModelList,
@@ -29,7 +19,6 @@ import { RegistryLookupError } from '../../registry/registry-errors.js';
 import type { StageSort } from '../../registry/registry-state.js';
 import type { SemVerBump } from '../../registry/tags/semver.js';
 import type { CommandContext } from '../program.js';
-import { createProgress } from '../progress.js';
 
 interface CommonOptions {
   json?: boolean;
@@ -87,7 +76,9 @@ export function registerModelCommand(program: Command, context: CommandContext):
             },
           );
         }
-        const result = await adoptTag(ctx, options.adopt, {
+        const result = await (
+          await workflow()
+        ).adoptTag(ctx, options.adopt, {
           release: options.release,
           ...(options.message === undefined ? {} : { message: options.message }),
           ...(options.path === undefined ? {} : { paths: options.path }),
@@ -101,7 +92,9 @@ export function registerModelCommand(program: Command, context: CommandContext):
           hint: 'e.g. ghml model register iris --bump minor',
         });
       }
-      const result = await registerModel(ctx, {
+      const result = await (
+        await workflow()
+      ).registerModel(ctx, {
         name,
         release: options.release,
         ...(options.version === undefined ? {} : { version: options.version }),
@@ -124,11 +117,9 @@ export function registerModelCommand(program: Command, context: CommandContext):
     .option('--json', 'print the result as JSON')
     .action(async (tag: string, options: CommonOptions & { path?: string[] }) => {
       const ctx = await openContext(context, options);
-      const result = await releaseVersion(
-        ctx,
-        tag,
-        options.path === undefined ? {} : { paths: options.path },
-      );
+      const result = await (
+        await workflow()
+      ).releaseVersion(ctx, tag, options.path === undefined ? {} : { paths: options.path });
       if (options.json) out(result);
       else context.io.out(`Published the release of ${tag}: ${result.url}`);
     });
@@ -142,7 +133,7 @@ export function registerModelCommand(program: Command, context: CommandContext):
     .option('--json', 'print the result as JSON')
     .action(async (name: string, version: string, options: CommonOptions) => {
       const ctx = await openContext(context, options);
-      const result = await deregisterModel(ctx, name, version, options.message);
+      const result = await (await workflow()).deregisterModel(ctx, name, version, options.message);
       printTag(context, options, result, `Deregistered ${name} ${version}`);
     });
 
@@ -156,7 +147,9 @@ export function registerModelCommand(program: Command, context: CommandContext):
     .option('--json', 'print the result as JSON')
     .action(async (name: string, version: string, stage: string, options: CommonOptions) => {
       const ctx = await openContext(context, options);
-      const result = await promoteModel(ctx, name, version, stage, options.message);
+      const result = await (
+        await workflow()
+      ).promoteModel(ctx, name, version, stage, options.message);
       printTag(
         context,
         options,
@@ -174,7 +167,7 @@ export function registerModelCommand(program: Command, context: CommandContext):
     .option('--json', 'print the result as JSON')
     .action(async (name: string, stage: string, options: CommonOptions) => {
       const ctx = await openContext(context, options);
-      const result = await demoteModel(ctx, name, stage, options.message);
+      const result = await (await workflow()).demoteModel(ctx, name, stage, options.message);
       printTag(
         context,
         options,
@@ -191,7 +184,7 @@ export function registerModelCommand(program: Command, context: CommandContext):
     .option('--json', 'print the result as JSON')
     .action(async (name: string, options: CommonOptions) => {
       const ctx = await openContext(context, options);
-      const result = await deprecateModel(ctx, name, options.message);
+      const result = await (await workflow()).deprecateModel(ctx, name, options.message);
       printTag(context, options, result, `Deprecated ${name}`);
     });
 
@@ -258,6 +251,8 @@ export function registerModelCommand(program: Command, context: CommandContext):
     .option('--json', 'print the result as JSON')
     .action(async (ref: string, options: CommonOptions & { output: string }) => {
       const ctx = await openContext(context, options);
+      const { downloadModel } = await import('../../registry/releases/model-download.js');
+      const { createProgress } = await import('../progress.js');
       const result = await downloadModel({
         reference: ref,
         outDir: resolve(ctx.cwd, options.output),
@@ -287,6 +282,15 @@ const SOURCE_TEXT: Record<DownloadSource, string> = {
 };
 
 /** Opens the repository, its runs and (unless `github: false`) the GitHub release target. */
+/**
+ * The registration workflow, loaded only by the commands that change the registry: it brings
+ * GitHub releases, the artifact store and archives, which `model list`, `show` and `which`
+ * never need (they start in the time of a bare `git for-each-ref` plus Node).
+ */
+function workflow(): Promise<typeof import('../../registry/registration-workflow.js')> {
+  return import('../../registry/registration-workflow.js');
+}
+
 function openContext(
   context: CommandContext,
   options: CommonOptions,

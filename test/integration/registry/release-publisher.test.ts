@@ -44,10 +44,7 @@ const labels = Buffer.from('setosa\nversicolor\nvirginica\n');
 const content = {
   name: 'iris@v1.0.0',
   body: `${MODEL_CARD_MARKER}\n# iris v1.0.0\n`,
-  assets: [
-    bufferAsset('model.pkl', model),
-    bufferAsset('labels.txt', labels),
-  ],
+  assets: [bufferAsset('model.pkl', model), bufferAsset('labels.txt', labels)],
 };
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {

@@ -466,7 +466,7 @@ describe('parseConfig errors', () => {
       'unknown template set',
       'deploy:\n  prod: { templates: kserv }\n',
       '2:22',
-      /deploy\.prod\.templates must be 'deployment', 'kserve' or a directory path, got 'kserv'/,
+      /deploy\.prod\.templates must be 'deployment', 'kserve', 'kserve-mlflow' or a directory path, got 'kserv'/,
       /did you mean 'kserve'\?/,
     ],
     [
