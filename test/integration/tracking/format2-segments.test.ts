@@ -190,7 +190,9 @@ describe('tracking branch format 2: sealed segments', () => {
     const runs = await reader.listRuns();
     expect(runs.map((r) => r.record)).toEqual(inputs.map((i) => i.record));
     // The listing read summaries, not the sealed runs' files…
-    const metricsBlob = git(seed, 'rev-parse', `${runs[0]!.tree}:metrics.jsonl`);
+    // (A bulk listing leaves a sealed run's tree ''; the seed resolves it from trees.txt.)
+    const [sealed] = await store.resolveTrees([runs[0]!]);
+    const metricsBlob = git(seed, 'rev-parse', `${sealed!.tree}:metrics.jsonl`);
     const present = (oid: string): boolean => {
       try {
         execFileSync('git', ['cat-file', '-e', oid], {
