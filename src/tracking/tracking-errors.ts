@@ -51,6 +51,24 @@ export class RunExistsError extends GhmlError {
   }
 }
 
+/**
+ * Another run (different content, or another experiment or commit) already has this id: a
+ * run id is written once anywhere on the branch, so a run cannot shadow another.
+ */
+export class RunIdTakenError extends GhmlError {
+  readonly runId: string;
+  constructor(runId: string, where: string) {
+    super(
+      `run id '${runId}' is taken: another run with this id is already in ${where}; this run was not written`,
+      {
+        hint: 'give the run a new id (a new GHML_RUN_ID, or run `ghml run` again); ids are unique across the whole tracking branch',
+      },
+    );
+    this.name = 'RunIdTakenError';
+    this.runId = runId;
+  }
+}
+
 /** No run matches an id or id prefix. */
 export class RunNotFoundError extends UsageError {
   readonly query: string;
