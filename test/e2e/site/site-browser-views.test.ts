@@ -451,6 +451,19 @@ describe('the report site views in chromium', () => {
     expect(await page.getAttribute('#help', 'open')).toBeNull();
   });
 
+  it('keeps the default route clean: a filter typed on the bare address is not carried to another view', async () => {
+    await browser.page.goto(server.url);
+    await runsComplete();
+    await browser.page.fill('#filter', "params.model = 'rf'");
+    await browser.page.press('#filter', 'Enter');
+    await expect.poll(() => new URL(browser.page.url()).hash).toContain('filter=');
+    // An address the router does not know falls back to the runs view, with no filter.
+    await open('#/run/not-a-run-id');
+    await runsComplete();
+    expect(await browser.page.inputValue('#filter')).toBe('');
+    expect(Number(await browser.page.getAttribute('.status', 'data-matching'))).toBe(runs.length);
+  });
+
   it('made no request to another host and threw no error', () => {
     expect(browser.foreign).toEqual([]);
     expect(browser.pageErrors).toEqual([]);

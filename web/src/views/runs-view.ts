@@ -64,7 +64,10 @@ function sameField(a: FieldRef, b: FieldRef): boolean {
   return a.kind === b.kind && a.key === b.key;
 }
 
-export function runsView(app: App, route: RunsRoute): View {
+export function runsView(app: App, given: RunsRoute): View {
+  // The view changes its route as the filter, order and columns change: its own copy, never
+  // the router's (DEFAULT_ROUTE is shared by every address that falls back to the runs).
+  const route: RunsRoute = { ...given, columns: [...given.columns] };
   const manifest = app.data.manifest;
   let chosen = route.columns.length > 0 ? route.columns : defaultColumns(app);
   const status = el('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
