@@ -235,6 +235,17 @@ export class BranchWriter {
     entries: readonly BranchEntry[],
     uniqueRunIds = false,
   ): Promise<BuildResult> {
+    // Writers in one process (a pipeline's parallel stages, the MLflow endpoint's runs) take
+    // turns instead of racing: a lost compare-and-swap costs a whole rebuild. Other processes
+    // still race, and the loop below settles that.
+    const key = `${await this.git.gitDir()}\0${this.refs.local}`;
+    return inTurn(key, () => this.commitWithRetries(entries, uniqueRunIds));
+  }
+
+  private async commitWithRetries(
+    entries: readonly BranchEntry[],
+    uniqueRunIds: boolean,
+  ): Promise<BuildResult> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const { refs } = this;
       const rows = await this.git.forEachRef(
@@ -278,5 +289,24 @@ export class BranchWriter {
   private withContext<T>(work: (context: TipBuilderContext) => Promise<T>): Promise<T> {
     const options = { branch: this.refs.branch, warn: this.warn, sealAt: this.sealAt };
     return withTipBuilder(this.git, options, work);
+  }
+}
+
+/** The last write queued per repository and branch in this process. */
+const turns = new Map<string, Promise<unknown>>();
+
+/** Runs `work` after every earlier write queued under `key` in this process has settled. */
+async function inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const previous = turns.get(key) ?? Promise.resolve();
+  const mine = previous.then(work, work);
+  const settled = mine.then(
+    () => undefined,
+    () => undefined,
+  );
+  turns.set(key, settled);
+  try {
+    return await mine;
+  } finally {
+    if (turns.get(key) === settled) turns.delete(key);
   }
 }
