@@ -231,6 +231,14 @@ describe('MLflow artifacts over artifacts.max_file_size go to the artifact store
       const stopped = await stopServer(server.child, server.done);
       expect(stopped.stderr).toMatch(/warning: .*ghml push/);
       expect(holdsBytes(origin, model)).toBe(false);
+      const shown = await runGhml(['runs', 'show', id, '--json', '--no-fetch'], {
+        cwd: repo,
+        env: ghmlEnv(),
+      });
+      expect(JSON.parse(shown.stdout)).toMatchObject({
+        pending: true,
+        artifacts: [{ path: 'model.bin', stored: false, pending: true }],
+      });
 
       // Not in the store yet: a fresh clone cannot have the bytes, and says so.
       const early = cloneRepo(origin);
