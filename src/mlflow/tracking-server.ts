@@ -30,7 +30,8 @@ export interface TrackingServerOptions {
   maxUploadBytes?: number;
   /**
    * How runs reach the artifact store: the environment its setting and credentials come from,
-   * and the workflow's job token on Actions. Default: `env`, no job token.
+   * and the workflow's job token. Default: `env` (in a workflow step, its GITHUB_TOKEN is the
+   * job token: see src/artifacts/store-settings.ts).
    */
   store?: StoreAccess;
   log: (message: string) => void;

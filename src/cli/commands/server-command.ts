@@ -12,7 +12,6 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors/ghml-error.js';
 import { generateToken } from '../../mlflow/http/bearer-token.js';
-import { commandStoreAccess } from '../artifact-store-access.js';
 import { isLoopback, startTrackingServer } from '../../mlflow/tracking-server.js';
 import { openRepository } from '../open-repository.js';
 import type { CommandContext } from '../program.js';
@@ -96,8 +95,6 @@ export function registerServerCommand(program: Command, context: CommandContext)
         ...(token === undefined || token === '' ? {} : { token }),
         push: options.push,
         maxUploadBytes: Math.round(maxUploadMb * 1024 * 1024),
-        // Large artifacts go to the artifact store as `ghml run`'s do (the job token on Actions).
-        store: commandStoreAccess(context.env),
         log: (message) => context.io.err(message),
       });
       context.io.out(

@@ -11,7 +11,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commandJobToken, commandStoreAccess } from '../../../src/cli/artifact-store-access.js';
 import { defaultConfig } from '../../../src/config/config-defaults.js';
 import { createGit } from '../../../src/git/git.js';
 import { startTrackingServer } from '../../../src/mlflow/tracking-server.js';
@@ -371,14 +370,6 @@ describe('the MLflow endpoints reach the store with the environment they are giv
       .filter((id): id is string => id !== undefined && id !== result.record.id);
     expect(runs).toHaveLength(1);
     await expectUploaded(repo, runs[0] as string);
-  });
-
-  it('takes the job token from GITHUB_TOKEN on GitHub Actions only', () => {
-    expect(commandJobToken({ GITHUB_ACTIONS: 'true', GITHUB_TOKEN: 'ghs_job' })).toBe('ghs_job');
-    expect(commandJobToken({ GITHUB_TOKEN: 'ghs_job' })).toBeUndefined();
-    expect(commandJobToken({ GITHUB_ACTIONS: 'true', GITHUB_TOKEN: ' ' })).toBeUndefined();
-    const env = { GITHUB_ACTIONS: 'true', GITHUB_TOKEN: 'ghs_job' };
-    expect(commandStoreAccess(env)).toEqual({ env, token: 'ghs_job' });
   });
 });
 
