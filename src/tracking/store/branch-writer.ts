@@ -18,6 +18,7 @@ import {
   BranchBusyError,
   InvalidNameError,
   RunExistsError,
+  RunIdTakenError,
   RunNotFoundError,
   RunTooLargeError,
 } from '../tracking-errors.js';
@@ -185,8 +186,22 @@ export class BranchWriter {
       const result = await this.commit([entry], true);
       return { commit: result.commit, path };
     } catch (error) {
-      if (error instanceof EntryExistsError) throw new RunExistsError(record.id, error.where);
-      throw error;
+      if (!(error instanceof EntryExistsError)) throw error;
+      // The same run written again (a re-run importing the same artifact) is "already
+      // recorded"; anything else with this id means the id is taken.
+      if (await this.isSameRun(record.id, path, runTree))
+        throw new RunExistsError(record.id, error.where);
+      throw new RunIdTakenError(record.id, error.where);
+    }
+  }
+
+  /** True when run `id` is recorded at `path` with exactly the folder `tree`. */
+  private async isSameRun(id: string, path: string, tree: string): Promise<boolean> {
+    try {
+      const [run] = await this.reader.resolveTrees([await this.reader.findRun(id)]);
+      return run !== undefined && run.id === id && run.path === path && run.tree === tree;
+    } catch {
+      return false;
     }
   }
 
