@@ -3,7 +3,8 @@
  * - `ghml run -- true` with no remote, at 100 and at N runs of history;
  * - `ghml run -- true` pushing to a bare remote that holds the history (the push includes the
  *   receiving side's connectivity check), at 100 and at N runs;
- * - the packed size per run and the packed growth of 200 runs written by `ghml run`.
+ * - the packed size per run and the packed growth of 200 runs written by `ghml run`, after the
+ *   routine `git repack -ad` a server runs (deltas reused, new objects deltified).
  * Format 1 is run with the last release's own CLI (`--baseline-cli`, e.g. dist/cli.js of the
  * commit before format 2), format 2 with this checkout's dist/cli.js, on histories of the
  * same runs shaped by each format.
@@ -92,10 +93,10 @@ async function measure(cli: string, format: 1 | 2, runs: number): Promise<Row & 
 }
 
 function growth(cli: string, s: Setup, runs: number): { perRun: number; growth: number } {
-  git(s.origin, 'repack', '-adfq', '--window=250', '--depth=50');
+  git(s.origin, 'repack', '-adq');
   const before = packBytes(s.origin);
   for (let i = 0; i < GROWTH_RUNS; i++) run(cli, s.laptop, ['run', '--', 'true']);
-  git(s.origin, 'repack', '-adfq', '--window=250', '--depth=50');
+  git(s.origin, 'repack', '-adq');
   const after = packBytes(s.origin);
   return { perRun: before / runs, growth: (after - before) / GROWTH_RUNS };
 }
