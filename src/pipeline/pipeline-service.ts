@@ -134,6 +134,11 @@ export async function pipelineStatus(
   for (const name of selected) {
     const stage = graph.stage(name);
     if (stage === undefined) continue;
+    // As `dvc status` does: a frozen stage's deps are not checked, and the user is told.
+    if (stage.frozen)
+      context.log(
+        `ghml: warning: stage '${name}' is frozen: its dependencies are not checked (remove 'frozen: true' to check them)`,
+      );
     const locked = workspace.lock.get(name);
     const check = checkStage(stage, locked, workspace.hasher, workspace.params, (h) =>
       workspace.inLocalCache(h),
