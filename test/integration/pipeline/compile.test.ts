@@ -220,6 +220,44 @@ describe('--target actions', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('calls the same action majors as the workflow templates, and passes actionlint in both modes', async () => {
+    // The list in test/integration/templates/templates.test.ts ("use the node24 majors …"),
+    // repeated here because importing a test file would run its tests. The check below that
+    // the templates use these same majors catches the two lists drifting apart.
+    const NODE24: Record<string, number> = {
+      'actions/checkout': 7,
+      'actions/setup-python': 7,
+      'actions/upload-artifact': 7,
+      'actions/download-artifact': 8,
+      'actions/setup-node': 7,
+    };
+    const majors = (text: string): Array<[string, number]> =>
+      [...text.matchAll(/uses: (actions\/[a-z-]+)@v(\d+)/g)].map((m) => [m[1] ?? '', Number(m[2])]);
+    const templatesDir = join(ROOT, 'templates', 'workflows');
+    for (const name of readdirSync(templatesDir).filter((f) => f.endsWith('.yml'))) {
+      for (const [action, major] of majors(readFileSync(join(templatesDir, name), 'utf8')))
+        if (NODE24[action] !== undefined) expect(major, `${name}: ${action}`).toBe(NODE24[action]);
+    }
+
+    const dir = project({ 'dvc.yaml': DVC_YAML });
+    const seen = new Set<string>();
+    for (const via of ['artifacts', 'store']) {
+      const result = await compile(dir, '--target', 'actions', '--outputs-via', via);
+      expect(result.code, result.stderr).toBe(0);
+      expect(actionlint(result.stdout, 'pipeline.yml'), via).toEqual([]);
+      for (const [action, major] of majors(result.stdout)) {
+        expect(NODE24[action], `${action} is not in the checked list`).toBeDefined();
+        expect(major, `${via}: ${action}@v${major}`).toBe(NODE24[action]);
+        seen.add(action);
+      }
+    }
+    expect([...seen].sort()).toEqual([
+      'actions/checkout',
+      'actions/download-artifact',
+      'actions/upload-artifact',
+    ]);
+  });
+
   it('refuses a matrix of more than 256 jobs, saying how to split it', async () => {
     const values = Array.from({ length: 257 }, (_, i) => `s${i}`).join(', ');
     const dir = project({
