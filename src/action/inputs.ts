@@ -5,7 +5,7 @@
  * state saved with `core.saveState('x', …)` as `STATE_x`.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { checkKubeTarget } from '../deploy/kube-target-options.js';
+import { checkKubeTarget } from '../deploy/kube/kube-target-options.js';
 import { parseCommentAuthor } from '../github/token-identity.js';
 import { readEventPayload } from '../tracking/ingest/pull-request-event.js';
 import {

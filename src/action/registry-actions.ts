@@ -4,7 +4,7 @@
  * made by GitHub's "Draft a new release", which is lightweight).
  */
 import { createDeployService } from '../deploy/deploy-setup.js';
-import { formatManifests } from '../deploy/manifest-format.js';
+import { formatManifests } from '../deploy/manifests/manifest-format.js';
 import { GhmlError } from '../errors/ghml-error.js';
 import { openRegistryContext } from '../registry/registry-context.js';
 import {

@@ -468,14 +468,24 @@ export class ArtifactStore {
   /**
    * Tags a run's manifest as a model version in `<prefix>/models/<model>`: the blobs are mounted
    * from the runs repository (no bytes move) and the identical manifest is written under the
-   * version's tag, so the version's digest is the run's. A tag that already points elsewhere is
-   * never moved (VersionTagConflictError); tagging the same content again is a no-op.
+   * version's tag, so the version's digest is the run's. Files of the version that the run keeps
+   * on its tracking branch (small ones, not in its manifest) are given as `add`: they are
+   * uploaded to the models repository and listed too, so the version holds every file a
+   * cluster pulls; its manifest (and digest) is then the run's with those files added. A tag
+   * that already points elsewhere is never moved (VersionTagConflictError); tagging the same
+   * content again is a no-op.
    */
-  async tagModelVersion(options: { runId: string; model: string; version: string }): Promise<{
+  async tagModelVersion(options: {
+    runId: string;
+    model: string;
+    version: string;
+    add?: readonly (BlobSource & { path: string; sha256: string })[];
+  }): Promise<{
     repository: string;
     tag: string;
     reference: string;
     manifestDigest: string;
+    files: RunFile[];
   }> {
     const repository = modelRepository(this.prefix, options.model);
     const tag = versionTag(options.version);
@@ -484,14 +494,26 @@ export class ArtifactStore {
     ]);
     if (fetched === null)
       throw new ManifestNotFoundError(this.registry, this.runsRepository, options.runId);
-    const manifest = parseRunManifest(
-      fetched.bytes,
-      `${this.registry}/${this.runsRepository}:${options.runId}`,
-    );
+    const where = `${this.registry}/${this.runsRepository}:${options.runId}`;
+    const manifest = parseRunManifest(fetched.bytes, where);
+    const listed = new Set(manifest.files.map((f) => f.path));
+    const added = (options.add ?? []).filter((f) => !listed.has(f.path));
+    for (const file of added) assertArtifactPath(file.path, `model ${options.model}`);
+    const bytes =
+      added.length === 0
+        ? fetched.bytes
+        : formatRunManifest({
+            ...manifest,
+            files: [
+              ...manifest.files,
+              ...added.map(({ path, sha256, size }) => ({ path, sha256, size })),
+            ],
+          });
+    const digest = added.length === 0 ? fetched.digest : manifestDigestOf(bytes);
     const reference = `${this.registry}/${repository}:${tag}`;
     const existing = await this.client.manifestDigest(repository, tag, [OCI_MANIFEST_TYPE]);
-    if (existing !== null && existing !== fetched.digest) {
-      throw new VersionTagConflictError(reference, existing, fetched.digest);
+    if (existing !== null && existing !== digest) {
+      throw new VersionTagConflictError(reference, existing, digest);
     }
     if (existing === null) {
       const mount = { ...this.upload, mountFrom: this.runsRepository, requireMount: true };
@@ -502,9 +524,16 @@ export class ArtifactStore {
       for (const file of sources) {
         await uploadBlob(this.client, repository, this.remoteSource(file), mount);
       }
-      await this.client.putManifest(repository, tag, fetched.bytes, OCI_MANIFEST_TYPE);
+      for (const file of added) await uploadBlob(this.client, repository, file, this.upload);
+      await this.client.putManifest(repository, tag, bytes, OCI_MANIFEST_TYPE);
     }
-    return { repository, tag, reference, manifestDigest: fetched.digest };
+    return {
+      repository,
+      tag,
+      reference,
+      manifestDigest: digest,
+      files: parseRunManifest(bytes, reference).files,
+    };
   }
 
   /** A blob of the runs repository as a source: only its digest is used, for a mount. */

@@ -80,13 +80,25 @@ export interface OpenStoreOptions {
   debug?: (message: string) => void;
 }
 
+/**
+ * In a workflow step that runs the CLI (`run: ghml …` with `env: GITHUB_TOKEN:
+ * ${{ github.token }}`), the token the step was given is the job token. Like the action's, it
+ * is only ever presented to GitHub's container registry (see credentialProvider).
+ */
+export function stepJobToken(env: Env): string | undefined {
+  if (env['GITHUB_ACTIONS'] !== 'true') return undefined;
+  const token = (env['GITHUB_TOKEN'] ?? env['GH_TOKEN'] ?? '').trim();
+  return token === '' ? undefined : token;
+}
+
 /** Opens the store in force, or returns null when it is `none`. */
 export function openArtifactStore(options: OpenStoreOptions): ArtifactStore | null {
   const { url } = effectiveStore(options.setting, options.env);
   if (url.kind === 'none') return null;
+  const jobToken = options.jobToken ?? stepJobToken(options.env);
   const credentials = credentialProvider(url.registry, {
     env: options.env,
-    ...(options.jobToken === undefined ? {} : { jobToken: options.jobToken }),
+    ...(jobToken === undefined ? {} : { jobToken }),
     ...(options.runHelper === undefined ? {} : { runHelper: options.runHelper }),
   });
   const client = new RegistryClient({

@@ -21,12 +21,12 @@ import {
   DEFAULT_MODEL_FORMAT,
   type DeployValues,
   type PlaceholderName,
-} from './deploy-values.js';
-import { WORKLOAD_KINDS, type WorkloadRef } from './kube-client.js';
-import { objectName } from './kube-names.js';
-import { deliveryFor, type Delivery } from './model-delivery.js';
-import { renderTemplates, type KubeObject } from './manifest-render.js';
-import { loadTemplateSet, type TemplateSet } from './template-source.js';
+} from './manifests/deploy-values.js';
+import { WORKLOAD_KINDS, type WorkloadRef } from './kube/kube-client.js';
+import { objectName } from './kube/kube-names.js';
+import { deliveryFor, type Delivery } from './delivery/model-delivery.js';
+import { renderTemplates, type KubeObject } from './manifests/manifest-render.js';
+import { loadTemplateSet, type TemplateSet } from './manifests/template-source.js';
 
 /** Reads the registry (RegistryService implements it). */
 export interface RegistryReader {

@@ -1,9 +1,9 @@
 /** What a deploy, rollback or dry run reports, and the error a failed rollout throws. */
 import { GhmlError } from '../errors/ghml-error.js';
-import type { ClusterEvent, PodProblem } from './failure-report.js';
-import { describeFailureReport } from './failure-report.js';
-import type { KubeObject } from './manifest-render.js';
-import type { ModelcarResult } from './modelcar-deploy.js';
+import type { ClusterEvent, PodProblem } from './kube/failure-report.js';
+import { describeFailureReport } from './kube/failure-report.js';
+import type { KubeObject } from './manifests/manifest-render.js';
+import type { ModelcarResult } from './delivery/modelcar-deploy.js';
 
 export interface DeployFailure {
   /** 'failed' (e.g. ProgressDeadlineExceeded, model failed to load) or 'timeout'. */

@@ -14,7 +14,7 @@ import {
   NoPreviousDeploymentError,
   UnknownContextError,
 } from './deploy-errors.js';
-import { ModelcarNeedsStoreError } from './modelcar-deploy.js';
+import { ModelcarNeedsStoreError } from './delivery/modelcar-deploy.js';
 import type { DeployEvent, DeployEventSink } from './deploy-event.js';
 import {
   ANNOTATION,
@@ -23,8 +23,8 @@ import {
   readDeployedVersion,
   stageSelector,
   type DeployedVersion,
-} from './deploy-labels.js';
-import { acquireDeployLock, defaultHolder } from './deploy-lock.js';
+} from './manifests/deploy-labels.js';
+import { acquireDeployLock, defaultHolder } from './kube/deploy-lock.js';
 import {
   assertDeployable,
   deployabilityProblems,
@@ -37,7 +37,7 @@ import {
   type ResolvedVersion,
 } from './deploy-plan.js';
 import { DeployFailedError, type DeployFailure, type DeployResult } from './deploy-result.js';
-import { collectFailureReport } from './failure-report.js';
+import { collectFailureReport } from './kube/failure-report.js';
 import type { DeploymentRecorder } from './github-deployment.js';
 import {
   KubeClient,
@@ -45,13 +45,13 @@ import {
   typeRef,
   type JsonObject,
   type WorkloadRef,
-} from './kube-client.js';
-import { legacyObjectName } from './kube-names.js';
-import type { Kubectl } from './kubectl-runner.js';
-import type { ModelcarBuilder, ModelcarResult } from './modelcar-deploy.js';
-import { formatManifests } from './manifest-format.js';
-import type { KubeObject } from './manifest-render.js';
-import { awaitRollout } from './rollout-wait.js';
+} from './kube/kube-client.js';
+import { legacyObjectName } from './kube/kube-names.js';
+import type { Kubectl } from './kube/kubectl-runner.js';
+import type { ModelcarBuilder, ModelcarResult } from './delivery/modelcar-deploy.js';
+import { formatManifests } from './manifests/manifest-format.js';
+import type { KubeObject } from './manifests/manifest-render.js';
+import { awaitRollout } from './kube/rollout-wait.js';
 
 /** What the services are built from; the CLI and the action wire the real ones. */
 export interface DeployDeps {

@@ -17,8 +17,8 @@ import { openTrackingStore } from '../tracking/store/tracking-store.js';
 import { trackingEventSink } from './deploy-event.js';
 import { DeployService } from './deploy-service.js';
 import { recorderFromEnv } from './github-deployment.js';
-import { createKubectl } from './kubectl-runner.js';
-import { modelcarBuilder } from './modelcar-deploy.js';
+import { createKubectl } from './kube/kubectl-runner.js';
+import { modelcarBuilder } from './delivery/modelcar-deploy.js';
 
 export interface DeploySetupOptions {
   /** A folder inside the repository. */

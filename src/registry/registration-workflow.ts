@@ -173,7 +173,7 @@ export async function registerModel(
       storeVersion =
         manifest === null || context.artifactStore == null
           ? undefined
-          : await tagStoreVersion(context.artifactStore, manifest, name, version);
+          : await tagStoreVersion(context.artifactStore, manifest, name, version, selection.files);
     } catch (error) {
       if (releases !== undefined && staged !== undefined) {
         await discardStagedRelease(releases, staged);
@@ -390,7 +390,13 @@ export async function adoptTag(
     const storeVersion =
       manifest === null || context.artifactStore == null
         ? undefined
-        : await tagStoreVersion(context.artifactStore, manifest, tag.model, tag.version);
+        : await tagStoreVersion(
+            context.artifactStore,
+            manifest,
+            tag.model,
+            tag.version,
+            selection.files,
+          );
     const recorded = recordFiles({
       selection,
       runId: run.id,

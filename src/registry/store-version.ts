@@ -2,14 +2,20 @@
  * A registered version in the artifact store: when the run's files are in the store, its
  * manifest is tagged as `<prefix>/models/<model>:<version>` (ArtifactStore.tagModelVersion:
  * blobs mounted from the runs repository, never uploaded again, same digest), just before the
- * version's git tag is written, so the tag can record the reference. If the git tag then fails,
+ * version's git tag is written, so the tag can record the reference. The version's files that
+ * the run keeps on its tracking branch (an MLflow folder's small MLmodel next to its large
+ * model.pkl) are added to the version, uploaded from their checked bytes, so the store holds
+ * every file a cluster pulls (the manifest, and its digest, then differ from the run's). If the git tag then fails,
  * a store tag this registration created is removed again (where the registry allows deletes),
  * so a failed registration leaves no version behind in either place.
  */
 import type { ArtifactStore, StoredRunManifest } from '../artifacts/artifact-store.js';
 import { modelRepository, versionTag } from '../artifacts/oci/oci-names.js';
 import { OCI_MANIFEST_TYPE, type RunFile } from '../artifacts/oci/run-manifest.js';
+import { openSegments } from '../artifacts/oci/segmented-source.js';
 import { describeError } from '../errors/ghml-error.js';
+import { contentSegment } from './releases/model-content.js';
+import type { ModelFile } from './releases/model-files.js';
 import type { TagStoreVersion } from './tags/tag-message.js';
 
 /** A version tagged in the store. */
@@ -24,24 +30,44 @@ export interface StoreVersion extends TagStoreVersion {
   created: boolean;
 }
 
-/** Tags the run's manifest (read before) as the version; see the module comment. */
+/**
+ * Tags the run's manifest (read before) as the version, with the `files` of the version the
+ * manifest lacks added; see the module comment.
+ */
 export async function tagStoreVersion(
   store: ArtifactStore,
   manifest: StoredRunManifest,
   model: string,
   version: string,
+  files: readonly ModelFile[] = [],
 ): Promise<StoreVersion> {
   const repository = modelRepository(store.prefix, model);
   const tag = versionTag(version);
   const before = await store.client.manifestDigest(repository, tag, [OCI_MANIFEST_TYPE]);
-  const tagged = await store.tagModelVersion({ runId: manifest.runId, model, version });
+  const add = files.flatMap((f) => {
+    const path = f.runPath;
+    if (path === undefined || manifest.files.some((m) => m.path === path)) return [];
+    // The bytes were checked against the run's sha256 when located; the registry checks the
+    // digest of what it receives.
+    const segment = contentSegment(f.bytes);
+    return [
+      {
+        path,
+        label: f.bytes.where,
+        size: f.size,
+        sha256: f.sha256,
+        open: (start: number, end: number) => openSegments([segment], start, end),
+      },
+    ];
+  });
+  const tagged = await store.tagModelVersion({ runId: manifest.runId, model, version, add });
   return {
     store,
     repository,
     tag,
     reference: `oci://${store.registry}/${repository}:${tag}`,
     digest: tagged.manifestDigest,
-    files: manifest.files,
+    files: tagged.files,
     created: before === null,
   };
 }

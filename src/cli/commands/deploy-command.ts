@@ -9,8 +9,8 @@ import { parseDuration } from '../../deploy/duration.js';
 import { DeployFailedError, type DeployResult } from '../../deploy/deploy-result.js';
 import { createDeployService } from '../../deploy/deploy-setup.js';
 import type { DeployService, StageStatus } from '../../deploy/deploy-service.js';
-import { checkKubeTarget } from '../../deploy/kube-target-options.js';
-import { formatManifests } from '../../deploy/manifest-format.js';
+import { checkKubeTarget } from '../../deploy/kube/kube-target-options.js';
+import { formatManifests } from '../../deploy/manifests/manifest-format.js';
 import type { CommandContext } from '../program.js';
 
 interface TargetOptions {

@@ -14,7 +14,7 @@ import {
   NothingToDeployError,
   UnknownContextError,
 } from '../../../src/deploy/deploy-errors.js';
-import { createKubectl } from '../../../src/deploy/kubectl-runner.js';
+import { createKubectl } from '../../../src/deploy/kube/kubectl-runner.js';
 import { InvalidNameError } from '../../../src/registry/registry-errors.js';
 import { STANDIN_CONTEXTS } from '../../support/kube-apiserver/index.js';
 import { cleanupTempDirs, tempDir } from '../../support/temp-repo.js';

@@ -12,7 +12,7 @@ import type { GhmlConfig } from '../../../src/config/config-types.js';
 import { trackingEventSink } from '../../../src/deploy/deploy-event.js';
 import { DeployService, type DeployDeps } from '../../../src/deploy/deploy-service.js';
 import { skippedRecorder } from '../../../src/deploy/github-deployment.js';
-import { createKubectl } from '../../../src/deploy/kubectl-runner.js';
+import { createKubectl } from '../../../src/deploy/kube/kubectl-runner.js';
 import { createGit, type Git } from '../../../src/git/git.js';
 import { RegistryService } from '../../../src/registry/registry-service.js';
 import type { TagArtifact } from '../../../src/registry/tags/tag-message.js';

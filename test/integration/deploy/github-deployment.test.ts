@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubectlError } from '../../../src/deploy/deploy-errors.js';
 import { DeployFailedError } from '../../../src/deploy/deploy-result.js';
 import { recorderFromEnv } from '../../../src/deploy/github-deployment.js';
-import { builtInTemplateDir } from '../../../src/deploy/template-source.js';
+import { builtInTemplateDir } from '../../../src/deploy/manifests/template-source.js';
 import { createGitHubClient } from '../../../src/github/github-client.js';
 import {
   startGitHubEmulator,

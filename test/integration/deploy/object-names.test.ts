@@ -3,7 +3,7 @@
  * `iris-b-prod` and shared the Lease. With the real kubectl against the API-server stand-in.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { leaseName, legacyObjectName, objectName } from '../../../src/deploy/kube-names.js';
+import { leaseName, legacyObjectName, objectName } from '../../../src/deploy/kube/kube-names.js';
 import { commitFile, cleanupTempDirs } from '../../support/temp-repo.js';
 import { deployFixture, SHA_V1, templateVersion, type DeployFixture } from './deploy-fixture.js';
 

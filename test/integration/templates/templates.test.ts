@@ -87,6 +87,15 @@ describe('workflow templates', () => {
     }
   });
 
+  it('may write packages where runs or versions reach the artifact store (GHCR by default on Actions)', () => {
+    const permissions = (name: string): Record<string, string> =>
+      (parseYaml(read(`templates/workflows/${name}`)) as Workflow).permissions ?? {};
+    expect(permissions('train.yml')['packages']).toBe('write');
+    expect(permissions('release.yml')['packages']).toBe('write');
+    // A fork's token cannot write packages: its large files stay digests in the record.
+    expect(permissions('train-fork-safe.yml')['packages']).toBeUndefined();
+  });
+
   it('deploy jobs run in the stage environment, one per model and stage', () => {
     const deploy = parseYaml(read('templates/workflows/deploy.yml')) as Workflow;
     const job = deploy.jobs['deploy'];

@@ -12,6 +12,7 @@ import {
   describeStore,
   effectiveStore,
   openArtifactStore,
+  stepJobToken,
 } from '../../../src/artifacts/store-settings.js';
 
 const noDocker = mkdtempSync(join(tmpdir(), 'ghml-nodocker-'));
@@ -113,6 +114,15 @@ describe('which credentials a registry gets', () => {
         jobToken: 'ghs_jobtoken0123456789abcdef',
       }),
     ).toBeNull();
+  });
+
+  it('takes a CLI step’s GITHUB_TOKEN as the job token on Actions only', () => {
+    expect(stepJobToken({ GITHUB_ACTIONS: 'true', GITHUB_TOKEN: ' ghs_step0123 ' })).toBe(
+      'ghs_step0123',
+    );
+    expect(stepJobToken({ GITHUB_ACTIONS: 'true', GH_TOKEN: 'ghs_gh0123' })).toBe('ghs_gh0123');
+    expect(stepJobToken({ GITHUB_TOKEN: 'ghp_laptop0123' })).toBeUndefined();
+    expect(stepJobToken({ GITHUB_ACTIONS: 'true', GITHUB_TOKEN: '  ' })).toBeUndefined();
   });
 
   it('falls back to GHML_REGISTRY_USERNAME/PASSWORD, and wants both', async () => {

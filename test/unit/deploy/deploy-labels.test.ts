@@ -5,7 +5,7 @@ import {
   parseHistory,
   readDeployedVersion,
   stageSelector,
-} from '../../../src/deploy/deploy-labels.js';
+} from '../../../src/deploy/manifests/deploy-labels.js';
 
 function live(version: string, history: unknown[] = [], templateVersion?: string) {
   return {

@@ -13,7 +13,7 @@ import {
   planDeploy,
   deployabilityProblems,
 } from '../../../src/deploy/deploy-plan.js';
-import { loadTemplateSet } from '../../../src/deploy/template-source.js';
+import { loadTemplateSet } from '../../../src/deploy/manifests/template-source.js';
 import { createGit } from '../../../src/git/git.js';
 import {
   InvalidNameError,

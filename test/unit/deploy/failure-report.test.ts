@@ -4,8 +4,8 @@ import {
   podProblems,
   podSelector,
   relevantEvents,
-} from '../../../src/deploy/failure-report.js';
-import { inferenceServiceState } from '../../../src/deploy/rollout-wait.js';
+} from '../../../src/deploy/kube/failure-report.js';
+import { inferenceServiceState } from '../../../src/deploy/kube/rollout-wait.js';
 
 describe('failure reports', () => {
   it('explains pods in ImagePullBackOff, CrashLoopBackOff and Pending', () => {

@@ -8,7 +8,7 @@ import {
   legacyObjectName,
   objectName,
   toLabelValue,
-} from '../../../src/deploy/kube-names.js';
+} from '../../../src/deploy/kube/kube-names.js';
 
 describe('Kubernetes names', () => {
   it('keeps valid label values and repairs invalid ones', () => {

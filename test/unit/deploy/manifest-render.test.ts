@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { TemplateSyntaxError, UnknownPlaceholderError } from '../../../src/deploy/deploy-errors.js';
-import { DEFAULT_IMAGE, type DeployValues } from '../../../src/deploy/deploy-values.js';
-import { formatManifests } from '../../../src/deploy/manifest-format.js';
-import { renderTemplates } from '../../../src/deploy/manifest-render.js';
-import { builtInTemplateDir, loadTemplateSet } from '../../../src/deploy/template-source.js';
+import { DEFAULT_IMAGE, type DeployValues } from '../../../src/deploy/manifests/deploy-values.js';
+import { formatManifests } from '../../../src/deploy/manifests/manifest-format.js';
+import { renderTemplates } from '../../../src/deploy/manifests/manifest-render.js';
+import {
+  builtInTemplateDir,
+  loadTemplateSet,
+} from '../../../src/deploy/manifests/template-source.js';
 import { manifestProblems } from '../../support/kube-apiserver/index.js';
 
 const values: DeployValues = {

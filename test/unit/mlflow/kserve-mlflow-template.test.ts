@@ -5,8 +5,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_IMAGE, type DeployValues } from '../../../src/deploy/deploy-values.js';
-import { renderTemplates } from '../../../src/deploy/manifest-render.js';
+import { DEFAULT_IMAGE, type DeployValues } from '../../../src/deploy/manifests/deploy-values.js';
+import { renderTemplates } from '../../../src/deploy/manifests/manifest-render.js';
 import { manifestProblems } from '../../support/kube-apiserver/manifest-validation.js';
 
 const DIR = resolve(import.meta.dirname, '../../../templates/k8s/kserve-mlflow');

@@ -7,7 +7,7 @@
  */
 import { LineCounter, parseAllDocuments, visit } from 'yaml';
 import { annotationsFor, LABEL, labelsFor } from './deploy-labels.js';
-import { TemplateSyntaxError, UnknownPlaceholderError } from './deploy-errors.js';
+import { TemplateSyntaxError, UnknownPlaceholderError } from '../deploy-errors.js';
 import {
   isPlaceholder,
   PLACEHOLDERS,

@@ -9,22 +9,22 @@
  * copies. Planning (the files, their sources, the reference) pushes nothing: that is
  * `--dry-run`.
  */
-import type { ArtifactStore } from '../artifacts/artifact-store.js';
-import { artifactPathProblem } from '../artifacts/artifact-path.js';
-import { hashFile, type LocalContentStore } from '../artifacts/local-content-store.js';
-import { pushModelcar, type BaseImage } from '../artifacts/oci/modelcar.js';
-import { modelcarRepository, versionTag } from '../artifacts/oci/oci-names.js';
-import { OCI_MANIFEST_TYPE } from '../artifacts/oci/run-manifest.js';
-import type { RegistryClient } from '../artifacts/oci/registry-client.js';
-import { GhmlError, UsageError } from '../errors/ghml-error.js';
+import type { ArtifactStore } from '../../artifacts/artifact-store.js';
+import { artifactPathProblem } from '../../artifacts/artifact-path.js';
+import { hashFile, type LocalContentStore } from '../../artifacts/local-content-store.js';
+import { pushModelcar, type BaseImage } from '../../artifacts/oci/modelcar.js';
+import { modelcarRepository, versionTag } from '../../artifacts/oci/oci-names.js';
+import { OCI_MANIFEST_TYPE } from '../../artifacts/oci/run-manifest.js';
+import type { RegistryClient } from '../../artifacts/oci/registry-client.js';
+import { GhmlError, UsageError } from '../../errors/ghml-error.js';
 import {
   contentSegment,
   contentOrigin,
   type ModelBytes,
-} from '../registry/releases/model-content.js';
-import { runFileLocator } from '../registry/releases/run-file-locator.js';
-import type { TrackingStore } from '../tracking/store/tracking-store.js';
-import type { ResolvedVersion } from './deploy-plan.js';
+} from '../../registry/releases/model-content.js';
+import { runFileLocator } from '../../registry/releases/run-file-locator.js';
+import type { TrackingStore } from '../../tracking/store/tracking-store.js';
+import type { ResolvedVersion } from '../deploy-plan.js';
 
 /** KServe runs a shell in the modelcar, so the default base is busybox (as fetch-model uses). */
 export const DEFAULT_MODELCAR_BASE = 'docker.io/library/busybox:1.36';

@@ -5,8 +5,8 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { packageRoot } from '../package-paths.js';
-import { TemplateDirectoryError } from './deploy-errors.js';
+import { packageRoot } from '../../package-paths.js';
+import { TemplateDirectoryError } from '../deploy-errors.js';
 
 /** The built-in template sets. */
 export const BUILT_IN_TEMPLATE_SETS = ['deployment', 'kserve', 'kserve-mlflow'] as const;

@@ -11,9 +11,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { stringify } from 'yaml';
-import { DeployLockedError } from './deploy-errors.js';
+import { DeployLockedError } from '../deploy-errors.js';
 import type { JsonObject, KubeClient } from './kube-client.js';
-import { LABEL } from './deploy-labels.js';
+import { LABEL } from '../manifests/deploy-labels.js';
 import { leaseName, toLabelValue } from './kube-names.js';
 
 const LEASE_API = 'coordination.k8s.io/v1';

@@ -6,10 +6,10 @@
  * image (`modelcar`: `ghml deploy --modelcar` pushed it), or not at all (`none`: the bytes stay
  * with the run). The file list for the store is `sha256sum` lines, checked by the puller.
  */
-import { artifactPathProblem } from '../artifacts/artifact-path.js';
-import { assetName } from '../registry/releases/model-files.js';
-import type { TagArtifact, TagMetadata } from '../registry/tags/tag-message.js';
-import { fileNameFromUri } from './kube-names.js';
+import { artifactPathProblem } from '../../artifacts/artifact-path.js';
+import { assetName } from '../../registry/releases/model-files.js';
+import type { TagArtifact, TagMetadata } from '../../registry/tags/tag-message.js';
+import { fileNameFromUri } from '../kube/kube-names.js';
 
 export type DeliverySource = 'url' | 'store' | 'modelcar' | 'none';
 

@@ -10,7 +10,7 @@ import {
   KubectlError,
   KubectlNotFoundError,
   UnknownContextError,
-} from './deploy-errors.js';
+} from '../deploy-errors.js';
 
 export interface KubectlResult {
   stdout: string;

@@ -5,7 +5,7 @@
  * (which restores the template and the annotations) leaves them describing what runs.
  */
 import type { DeployValues } from './deploy-values.js';
-import { toLabelValue } from './kube-names.js';
+import { toLabelValue } from '../kube/kube-names.js';
 
 export const LABEL = {
   model: 'ghml.dev/model',

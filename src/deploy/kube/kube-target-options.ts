@@ -8,8 +8,8 @@ import {
   K8S_NAMESPACE,
   NAMESPACE_FIX,
   kubectlArgumentProblem,
-} from '../config/name-rules.js';
-import { UsageError } from '../errors/ghml-error.js';
+} from '../../config/name-rules.js';
+import { UsageError } from '../../errors/ghml-error.js';
 
 /** A namespace or context override that ghml.yml would refuse too. */
 export class InvalidKubeTargetError extends UsageError {

@@ -2,7 +2,7 @@
  * The kubectl calls a deploy makes, over the Kubectl door: server-side apply, reading live
  * objects, rollout status/undo, pods and events. Everything is read as JSON (`-o json`).
  */
-import { KubectlError } from './deploy-errors.js';
+import { KubectlError } from '../deploy-errors.js';
 import { classifyFailure, type Kubectl, type KubectlResult } from './kubectl-runner.js';
 
 export type JsonObject = Record<string, unknown>;
