@@ -40,7 +40,10 @@ export async function compareAction(
   io: ActionIo,
 ): Promise<ComparisonResult> {
   const log = (message: string): void => io.info(message);
-  const repo = await openRepository(settings.workingDirectory);
+  // A bad record on the branch is skipped, with a warning in the log (never silently).
+  const repo = await openRepository(settings.workingDirectory, {
+    warn: (message) => io.warning(message, 'ghml: tracking branch data skipped'),
+  });
   const token = tryResolveToken({ token: settings.token, env: settings.env });
   if (token !== undefined) io.setSecret(token);
   let client: GitHubClient | undefined;

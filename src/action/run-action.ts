@@ -77,7 +77,9 @@ export async function runTrainingAction(
   }
 
   if (settings.recordDir !== undefined) {
-    const repo = await openRepository(settings.workingDirectory);
+    const repo = await openRepository(settings.workingDirectory, {
+      warn: (message) => io.warning(message, 'ghml: tracking branch data skipped'),
+    });
     const folder = await exportRunRecord(repo.store, run.id, settings.recordDir);
     io.setOutput('record-dir', settings.recordDir);
     io.info(`ghml: wrote the run record to ${folder} for upload`);

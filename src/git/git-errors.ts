@@ -1,11 +1,15 @@
 /** Typed errors of the git door. Everything git reports reaches the user through these. */
 import { GhmlError } from '../errors/ghml-error.js';
+import { stripTerminalEscapes } from '../text/plain-text.js';
 
-/** Trims git's stderr to its meaningful last lines, for messages. */
+/**
+ * Trims git's stderr to its meaningful last lines, for messages. It carries what a remote's
+ * hooks print, so terminal escapes and other control characters are removed from each line.
+ */
 export function summarizeStderr(stderr: string, maxLines = 4): string {
   const lines = stderr
     .split('\n')
-    .map((line) => line.trimEnd())
+    .map((line) => stripTerminalEscapes(line).trimEnd())
     .filter((line) => line.length > 0);
   return lines.slice(-maxLines).join('\n');
 }

@@ -1,8 +1,12 @@
 /**
  * Builds one MLflow endpoint over a repository: the experiment catalog, the run bridge, logged
  * models, the registry bridge and the route table, then listens. `ghml run` (run-endpoint.ts)
- * and `ghml server` (tracking-server.ts) differ only in the options they pass.
+ * and `ghml server` (tracking-server.ts) differ only in the options they pass. Both reach the
+ * artifact store the same way: runs they record upload their large files with `store` (the
+ * environment and the job token), and downloads of large files read the store through it.
  */
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { openArtifactStore } from '../artifacts/store-settings.js';
 import type { GhmlConfig } from '../config/config-types.js';
 import type { Git } from '../git/git.js';
 import { RegistryService } from '../registry/registry-service.js';
@@ -21,6 +25,7 @@ import { ExperimentCatalog } from './runs/experiment-catalog.js';
 import { LoggedModels } from './runs/logged-models.js';
 import { RunBridge, type RunOrigin } from './runs/run-bridge.js';
 import type { RunRecord } from '../tracking/run-record.js';
+import type { StoreAccess } from '../tracking/run-recorder.js';
 
 /** JSON bodies up to this size (MLflow caps log-batch at 1 MB; this leaves room for others). */
 export const MAX_JSON_BYTES = 16 * 1024 * 1024;
@@ -36,6 +41,8 @@ export interface EndpointSetupOptions {
   /** Bearer token every request must carry; undefined: none (loopback only, checked by callers). */
   token?: string;
   origin: () => Promise<RunOrigin>;
+  /** How recorded runs and downloads reach the artifact store (environment, job token). */
+  store: StoreAccess;
   log: (message: string) => void;
   onRecorded?: (record: RunRecord) => void;
   onChanged?: () => void;
@@ -66,6 +73,7 @@ export async function setUpEndpoint(options: EndpointSetupOptions): Promise<Mlfl
     experiments,
     cwd: options.cwd,
     origin: options.origin,
+    storeAccess: options.store,
     log,
     ...(options.onRecorded === undefined ? {} : { onRecorded: options.onRecorded }),
     ...(options.onChanged === undefined ? {} : { onChanged: options.onChanged }),
@@ -90,6 +98,7 @@ export async function setUpEndpoint(options: EndpointSetupOptions): Promise<Mlfl
     models,
     registry,
     maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+    artifactStore: artifactStoreOpener(config, options.store, gitDir),
     log,
   };
   const router = new Router();
@@ -108,4 +117,24 @@ export async function setUpEndpoint(options: EndpointSetupOptions): Promise<Mlfl
     { host: options.host, port: options.port },
   );
   return { services, listening };
+}
+
+/** Opens the artifact store on first use (reads only), once; null when there is none. */
+function artifactStoreOpener(
+  config: GhmlConfig,
+  access: StoreAccess,
+  gitDir: string,
+): () => ArtifactStore | null {
+  let opened: { store: ArtifactStore | null } | undefined;
+  return () => {
+    opened ??= {
+      store: openArtifactStore({
+        setting: config.artifacts.store,
+        env: access.env,
+        gitDir,
+        ...(access.token ? { jobToken: access.token } : {}),
+      }),
+    };
+    return opened.store;
+  };
 }

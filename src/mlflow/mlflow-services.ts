@@ -2,6 +2,7 @@
  * What the routes work with: one object per endpoint, built by endpoint-setup.ts. Route
  * modules import this type only, so no route imports another.
  */
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { GhmlConfig } from '../config/config-types.js';
 import type { Git } from '../git/git.js';
 import type { TrackingStore } from '../tracking/store/tracking-store.js';
@@ -21,5 +22,10 @@ export interface MlflowServices {
   registry: RegistryBridge;
   /** Largest artifact upload accepted, in bytes. */
   maxUploadBytes: number;
+  /**
+   * The artifact store large files are read from when this clone does not have them (opened on
+   * first use; throws when the setting cannot be used), or null when there is none.
+   */
+  artifactStore: () => ArtifactStore | null;
   log: (message: string) => void;
 }

@@ -10,6 +10,7 @@
 import type { GhmlConfig } from '../config/config-types.js';
 import type { Git } from '../git/git.js';
 import type { RunGithubContext, RunSource } from '../tracking/run-record.js';
+import type { StoreAccess } from '../tracking/run-recorder.js';
 import { generateToken } from './http/bearer-token.js';
 import { setUpEndpoint } from './endpoint-setup.js';
 import type { MainRunSpec } from './runs/run-bridge.js';
@@ -23,6 +24,11 @@ export interface RunEndpointOptions {
     source: RunSource;
     github?: RunGithubContext | null;
   };
+  /**
+   * How the runs the command starts reach the artifact store: what `ghml run` records its own
+   * run with (the environment and the job token). Default: this process's environment.
+   */
+  store?: StoreAccess;
   /** Where relative paths of new runs are resolved (the command's cwd). */
   cwd?: string;
   log: (message: string) => void;
@@ -55,6 +61,7 @@ export async function startRunEndpoint(options: RunEndpointOptions): Promise<Run
     port: options.port ?? 0,
     token,
     origin: () => Promise.resolve(origin),
+    store: options.store ?? { env: process.env },
     log,
   });
   services.runs.attachMainRun(mainRun);

@@ -10,6 +10,7 @@ import { UsageError } from '../errors/ghml-error.js';
 import type { Git } from '../git/git.js';
 import { readActionsEnvironment } from '../tracking/ingest/github-context.js';
 import { recordStaleOpenRuns } from '../tracking/open-run.js';
+import type { StoreAccess } from '../tracking/run-recorder.js';
 import { openTrackingStore } from '../tracking/store/tracking-store.js';
 import { setUpEndpoint } from './endpoint-setup.js';
 import { PushScheduler } from './runs/push-scheduler.js';
@@ -27,6 +28,12 @@ export interface TrackingServerOptions {
   push?: boolean;
   pushQuietMs?: number;
   maxUploadBytes?: number;
+  /**
+   * How runs reach the artifact store: the environment its setting and credentials come from,
+   * and the workflow's job token. Default: `env` (in a workflow step, its GITHUB_TOKEN is the
+   * job token: see src/artifacts/store-settings.ts).
+   */
+  store?: StoreAccess;
   log: (message: string) => void;
 }
 
@@ -74,6 +81,7 @@ export async function startTrackingServer(options: TrackingServerOptions): Promi
     host: options.host,
     port: options.port,
     ...(options.token === undefined || options.token === '' ? {} : { token: options.token }),
+    store: options.store ?? { env: options.env },
     origin: async () => ({
       source: {
         commit: await git.headCommit(),

@@ -6,7 +6,8 @@
  * removed. Once the run is written nothing can fail it: a file that cannot be kept and a
  * folder that cannot be removed are warnings.
  */
-import { rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { localCacheRoot, LocalContentStore } from '../artifacts/local-content-store.js';
 import { openArtifactStore } from '../artifacts/store-settings.js';
@@ -18,6 +19,7 @@ import { formatWarning, type IngestWarning } from './ingest/ingest-warnings.js';
 import { pushAfterWrite } from './push-after-write.js';
 import type { ArtifactEntry, RunRecord } from './run-record.js';
 import { openTrackingStore, type PushResult } from './store/tracking-store.js';
+import { RunTooLargeError } from './tracking-errors.js';
 
 export interface RunSessionResult {
   record: RunRecord;
@@ -123,6 +125,19 @@ async function uploadLargeFiles(
   }
 }
 
+/**
+ * Moves a run's open folder to `<git dir>/ghml/dropped/<run-id>/` (where `ghml push --drop`
+ * saves what it drops too) and returns that path.
+ */
+async function setAside(git: Git, folder: string, runId: string): Promise<string> {
+  const dropped = join(await git.gitDir(), 'ghml', 'dropped');
+  await mkdir(dropped, { recursive: true });
+  const target = join(dropped, runId);
+  await rm(target, { recursive: true, force: true });
+  await rename(folder, target);
+  return target;
+}
+
 /** Writes the run, pushes it when asked (never throws for a push), then drops its open folder. */
 export async function recordRun(
   git: Git,
@@ -159,11 +174,18 @@ export async function recordRun(
       );
     }
   }
-  await store.writeRun({
-    record,
-    metricsJsonl: ingested.metricsJsonl,
-    artifacts: ingested.artifactFiles,
-  });
+  try {
+    await store.writeRun({
+      record,
+      metricsJsonl: ingested.metricsJsonl,
+      artifacts: ingested.artifactFiles,
+    });
+  } catch (error) {
+    // A record the branch can never take must not wedge every later `ghml run`/`ghml push`
+    // (which would retry it as a stale open run): its folder moves to .git/ghml/dropped/.
+    if (!(error instanceof RunTooLargeError)) throw error;
+    throw error.movedTo(await setAside(git, folder, record.id));
+  }
   const outcome = await pushAfterWrite(git, store, config, options.push);
   try {
     await rm(folder, { recursive: true, force: true, maxRetries: 3 });

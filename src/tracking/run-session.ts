@@ -278,6 +278,7 @@ export async function runAndRecord(
             config,
             cwd: context.cwd,
             log: context.log,
+            store: { env: context.env, token: context.storeToken },
             mainRun: {
               id: session.id,
               experiment,

@@ -51,6 +51,24 @@ export class RunExistsError extends GhmlError {
   }
 }
 
+/**
+ * Another run (different content, or another experiment or commit) already has this id: a
+ * run id is written once anywhere on the branch, so a run cannot shadow another.
+ */
+export class RunIdTakenError extends GhmlError {
+  readonly runId: string;
+  constructor(runId: string, where: string) {
+    super(
+      `run id '${runId}' is taken: another run with this id is already in ${where}; this run was not written`,
+      {
+        hint: 'give the run a new id (a new GHML_RUN_ID, or run `ghml run` again); ids are unique across the whole tracking branch',
+      },
+    );
+    this.name = 'RunIdTakenError';
+    this.runId = runId;
+  }
+}
+
 /** No run matches an id or id prefix. */
 export class RunNotFoundError extends UsageError {
   readonly query: string;
@@ -177,14 +195,32 @@ export class EntriesRefusedError extends GhmlError {
 
 /** A run record over the size the branch accepts (docs/storage-format.md, "Limits"). */
 export class RunTooLargeError extends GhmlError {
-  constructor(runId: string, bytes: number, max: number) {
+  readonly runId: string;
+  /** Where the run's open folder was moved to, when it was (so it blocks no later run). */
+  readonly savedTo: string | undefined;
+  readonly bytes: number;
+  readonly max: number;
+
+  constructor(runId: string, bytes: number, max: number, savedTo?: string) {
     super(
-      `run ${runId}'s record (run.json) would be ${Math.ceil(bytes / 1048576)} MiB, over the ${Math.round(max / 1048576)} MiB a tracking branch file may hold`,
+      `run ${runId}'s record (run.json) would be ${Math.ceil(bytes / 1048576)} MiB, over the ${Math.round(max / 1048576)} MiB a tracking branch file may hold` +
+        (savedTo === undefined
+          ? ''
+          : `; it was not recorded, and its files were moved to ${savedTo}`),
       {
         hint: 'log fewer or shorter params and tags, or keep bulky text as an artifact (ghml log artifact)',
       },
     );
     this.name = 'RunTooLargeError';
+    this.runId = runId;
+    this.savedTo = savedTo;
+    this.bytes = bytes;
+    this.max = max;
+  }
+
+  /** The same refusal, saying where the run's files went. */
+  movedTo(savedTo: string): RunTooLargeError {
+    return new RunTooLargeError(this.runId, this.bytes, this.max, savedTo);
   }
 }
 

@@ -38,12 +38,7 @@ export function addArtifactRoutes(router: Router, services: MlflowServices): voi
 
   router.add('GET', '/mlflow-artifacts/artifacts/*', async (req) => {
     const { runId, path } = location(req.params.tail ?? '');
-    const { stream, size } = await readArtifact(
-      await runs.find(runId),
-      path,
-      services.store,
-      services.gitDir,
-    );
+    const { stream, size } = await readArtifact(await runs.find(runId), path, services);
     return { stream, size, contentType: 'application/octet-stream' };
   });
 

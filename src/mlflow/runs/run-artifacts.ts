@@ -1,7 +1,9 @@
 /**
  * A run's artifacts for the MLflow artifact API: uploads into an open run's artifacts folder
  * (the same folder GHML_ARTIFACTS_DIR names, so ingestion records them like any artifact),
- * and listings and downloads from that folder or, for a recorded run, from the tracking branch.
+ * and listings and downloads from that folder or, for a recorded run, from the tracking branch,
+ * the local content-addressed cache, or the artifact store (for files too large for the branch:
+ * fetched into the cache, sha256-checked, then served from there).
  * An upload is written to a temporary file outside the artifacts folder and renamed into place
  * only when complete, so a refused, cut or over-size upload leaves nothing behind.
  */
@@ -12,10 +14,13 @@ import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
+import type { ArtifactStore } from '../../artifacts/artifact-store.js';
 import { localCacheRoot, LocalContentStore } from '../../artifacts/local-content-store.js';
+import { storeArtifactSource } from '../../artifacts/store-artifact-source.js';
+import { describeError } from '../../errors/ghml-error.js';
 import type { ArtifactEntry } from '../../tracking/run-record.js';
 import type { StoredRun, TrackingStore } from '../../tracking/store/tracking-store.js';
-import { invalidParameter, notFound } from '../http/mlflow-error.js';
+import { MlflowApiError, invalidParameter, notFound } from '../http/mlflow-error.js';
 import type { FoundRun } from './run-bridge.js';
 import type { OpenRunState } from './run-state.js';
 
@@ -134,12 +139,19 @@ function listRecorded(artifacts: readonly ArtifactEntry[], path: string): Artifa
   return [...seen.keys()].sort().map((k) => seen.get(k) as ArtifactListing);
 }
 
+/** Where a recorded run's files are read from, besides the tracking branch. */
+export interface ArtifactReadSources {
+  store: TrackingStore;
+  gitDir: string;
+  /** The artifact store (opened on first use), or null when there is none. */
+  artifactStore: () => ArtifactStore | null;
+}
+
 /** A download: the bytes of one artifact file. */
 export async function readArtifact(
   found: FoundRun,
   path: string,
-  store: TrackingStore,
-  gitDir: string,
+  sources: ArtifactReadSources,
 ): Promise<{ stream: Readable; size: number }> {
   if (found.kind === 'open') {
     const file = join(found.state.sink.artifactsDir, ...path.split('/'));
@@ -147,32 +159,65 @@ export async function readArtifact(
     if (info === undefined || !info.isFile()) throw artifactMissing(found.state.id, path);
     return { stream: createReadStream(file), size: info.size };
   }
-  return readRecorded(found.run, path, store, gitDir);
+  return readRecorded(found.run, path, sources);
 }
 
 async function readRecorded(
   run: StoredRun,
   path: string,
-  store: TrackingStore,
-  gitDir: string,
+  sources: ArtifactReadSources,
 ): Promise<{ stream: Readable; size: number }> {
   const entry = run.record.artifacts.find((a) => a.path === path);
   if (entry === undefined) throw artifactMissing(run.id, path);
   if (entry.stored) {
-    const data = await store.readArtifact(run, path);
+    const data = await sources.store.readArtifact(run, path);
     return { stream: Readable.from([data]), size: data.length };
   }
-  // Files over the branch's size limit wait in the local content-addressed cache (by digest)
-  // until the artifact store takes them.
-  const cache = new LocalContentStore(localCacheRoot(gitDir));
+  // Files over the branch's size limit are in the local content-addressed cache (by digest)
+  // on the machine that recorded them, and in the artifact store once uploaded.
+  const cache = new LocalContentStore(localCacheRoot(sources.gitDir));
+  const where = await fetchIntoCache(run, entry, cache, sources);
   if (await cache.has(entry.sha256)) {
     const local = cache.pathOf(entry.sha256);
     const info = await stat(local);
     return { stream: createReadStream(local), size: info.size };
   }
   throw notFound(
-    `Artifact '${path}' of run ${run.id} is not stored on the tracking branch (${entry.size} bytes, sha256 ${entry.sha256}) and is not on this machine${entry.uri === undefined ? '' : `; it was at ${entry.uri}`}.`,
+    `Artifact '${path}' of run ${run.id} is not stored on the tracking branch (${entry.size} bytes, sha256 ${entry.sha256}), is not on this machine${where}${entry.uri === undefined ? '' : `; it was at ${entry.uri}`}.`,
+    'on the machine that recorded it, `ghml push` uploads files still waiting for the artifact store',
   );
+}
+
+/**
+ * Copies a file the cache lacks from the artifact store into the cache (verified against the
+ * sha256 run.json records). Returns where else it looked, for the not-found message.
+ */
+async function fetchIntoCache(
+  run: StoredRun,
+  entry: ArtifactEntry,
+  cache: LocalContentStore,
+  sources: ArtifactReadSources,
+): Promise<string> {
+  if (await cache.has(entry.sha256)) return '';
+  const store = sources.artifactStore();
+  if (store === null) return ' and no artifact store is configured (ghml.yml artifacts.store)';
+  const downloads = join(sources.gitDir, 'ghml', 'mlflow', 'downloads');
+  await mkdir(downloads, { recursive: true });
+  const temp = join(downloads, `${randomBytes(8).toString('hex')}.part`);
+  try {
+    if (!(await storeArtifactSource(store).tryFetch(run, entry, temp))) {
+      return ` and is not in ${store.url}`;
+    }
+    await cache.adopt(temp, entry.sha256, entry.size);
+    return '';
+  } catch (error) {
+    throw new MlflowApiError(
+      'TEMPORARILY_UNAVAILABLE',
+      `Artifact '${entry.path}' of run ${run.id} could not be read from ${store.url}: ${describeError(error)}`,
+    );
+  } finally {
+    await rm(temp, { force: true });
+  }
 }
 
 function artifactMissing(runId: string, path: string) {

@@ -35,7 +35,7 @@ import {
   restoredEvent,
   tagEvent,
 } from '../../tracking/run-lifecycle.js';
-import { recordRun } from '../../tracking/run-recorder.js';
+import { recordRun, type StoreAccess } from '../../tracking/run-recorder.js';
 import type { StoredRun, TrackingStore } from '../../tracking/store/tracking-store.js';
 import { AmbiguousRunError, RunNotFoundError } from '../../tracking/tracking-errors.js';
 import { MlflowApiError, invalidParameter, notFound } from '../http/mlflow-error.js';
@@ -75,6 +75,8 @@ export interface RunBridgeOptions {
   cwd: string;
   /** Where new runs' code comes from; called once per run (HEAD and its dirty state). */
   origin: () => Promise<RunOrigin>;
+  /** How runs recorded here upload their large files (as `ghml run` does its own). */
+  storeAccess: StoreAccess;
   log: (message: string) => void;
   /** Called after a run was committed to the local tracking branch. */
   onRecorded?: (record: RunRecord) => void;
@@ -323,7 +325,12 @@ export class RunBridge {
       for (const warning of ingested.warnings) {
         log(`ghml: run ${state.id}: warning: ${formatWarning(warning)}`);
       }
-      await recordRun(git, config, folder, ingested, { push: false, log, exitStatus: 0 });
+      await recordRun(git, config, folder, ingested, {
+        push: false,
+        log,
+        exitStatus: 0,
+        store: this.options.storeAccess,
+      });
       this.open.delete(state.id);
       if (state.deleted) await this.markDeleted(state.id, true);
       this.options.onRecorded?.(ingested.record);

@@ -4,6 +4,7 @@
  */
 import { fallbackIdentity, IDENTITY_MISSING } from '../../git/fallback-identity.js';
 import type { GitRunner } from '../../git/git-runner.js';
+import { stripTerminalEscapes } from '../../text/plain-text.js';
 import { RegistryLookupError, TagConflictError, TagPushError } from '../registry-errors.js';
 
 /** How a push of one tag ended. */
@@ -133,7 +134,10 @@ export class TagStore {
     const conflict =
       rejected !== undefined &&
       /\((already exists|stale info|fetch first|non-fast-forward)\)/.test(rejected);
-    const detail = rejected?.split('\t').at(-1) ?? lastLine(result.stderr);
+    // What the remote says (its hooks' output) is shown, inert: no terminal escapes.
+    const reason = stripTerminalEscapes(rejected?.split('\t').at(-1) ?? lastLine(result.stderr));
+    const said = remoteSaid(result.stderr);
+    const detail = said === '' ? reason : `${reason}; the remote said: ${said}`;
     return { ok: false, conflict, detail };
   }
 
@@ -152,6 +156,17 @@ export class TagStore {
     if (outcome.conflict || now !== undefined) throw new TagConflictError(tag, conflictHint);
     throw new TagPushError(tag, this.remote, outcome.detail);
   }
+}
+
+/** The remote's own lines (`remote: …`, hook output), without terminal escapes, joined. */
+function remoteSaid(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('remote: '))
+    .map((l) => stripTerminalEscapes(l.slice(8)).trim())
+    .filter((l) => l !== '')
+    .slice(0, 5)
+    .join(' / ');
 }
 
 function lastLine(text: string): string {

@@ -58,6 +58,12 @@ export interface BuiltRun {
   warnings: IngestWarning[];
 }
 
+/**
+ * At most this many metric keys per run (docs/storage-format.md, "Limits"): a key logged
+ * after the cap is reached is skipped, and `build` warns once with how many were.
+ */
+export const MAX_METRIC_KEYS = 100_000;
+
 export interface RunBuilderOptions {
   /** Clock for points logged without a timestamp; default Date.now. */
   now?: () => number;
@@ -109,6 +115,8 @@ export class RunBuilder {
   private readonly tags = new Map<string, string>();
   private readonly series = new Map<string, Series>();
   private readonly declaredArtifacts = new Set<string>();
+  /** Keys refused because the run already had MAX_METRIC_KEYS keys. */
+  private readonly skippedKeys = new Set<string>();
   private pointCount = 0;
 
   constructor(options: RunBuilderOptions = {}) {
@@ -144,6 +152,11 @@ export class RunBuilder {
     const v = typeof value === 'number' ? value : validateMetricValue(key, value);
     const s = step === undefined ? (series?.nextStep() ?? 0) : validateStep(key, step);
     const t = timestamp === undefined ? this.now() : validateTimestamp(key, timestamp);
+    if (series === undefined && this.series.size >= MAX_METRIC_KEYS) {
+      // Past the cap: skipped, and counted for the one warning `build` gives.
+      this.skippedKeys.add(key);
+      return;
+    }
     let target = series;
     if (target === undefined) {
       target = new Series();
@@ -203,6 +216,15 @@ export class RunBuilder {
           message: `artifact '${path}' was logged but is not in GHML_ARTIFACTS_DIR at the end of the run`,
         });
       }
+    }
+
+    if (this.skippedKeys.size > 0) {
+      const first = [...this.skippedKeys].slice(0, 3).map((k) => `'${k}'`);
+      const more = this.skippedKeys.size - first.length;
+      warnings.push({
+        source: 'metrics',
+        message: `skipped ${this.skippedKeys.size} metric key(s) over the cap of ${MAX_METRIC_KEYS.toLocaleString('en-US')} keys per run (${first.join(', ')}${more > 0 ? `, and ${more} more` : ''}); log fewer distinct metric names`,
+      });
     }
 
     const summaries: Array<[string, MetricSummary]> = [];

@@ -18,6 +18,7 @@ import {
   BranchBusyError,
   InvalidNameError,
   RunExistsError,
+  RunIdTakenError,
   RunNotFoundError,
   RunTooLargeError,
 } from '../tracking-errors.js';
@@ -185,8 +186,22 @@ export class BranchWriter {
       const result = await this.commit([entry], true);
       return { commit: result.commit, path };
     } catch (error) {
-      if (error instanceof EntryExistsError) throw new RunExistsError(record.id, error.where);
-      throw error;
+      if (!(error instanceof EntryExistsError)) throw error;
+      // The same run written again (a re-run importing the same artifact) is "already
+      // recorded"; anything else with this id means the id is taken.
+      if (await this.isSameRun(record.id, path, runTree))
+        throw new RunExistsError(record.id, error.where);
+      throw new RunIdTakenError(record.id, error.where);
+    }
+  }
+
+  /** True when run `id` is recorded at `path` with exactly the folder `tree`. */
+  private async isSameRun(id: string, path: string, tree: string): Promise<boolean> {
+    try {
+      const [run] = await this.reader.resolveTrees([await this.reader.findRun(id)]);
+      return run !== undefined && run.id === id && run.path === path && run.tree === tree;
+    } catch {
+      return false;
     }
   }
 
@@ -219,6 +234,17 @@ export class BranchWriter {
   private async commit(
     entries: readonly BranchEntry[],
     uniqueRunIds = false,
+  ): Promise<BuildResult> {
+    // Writers in one process (a pipeline's parallel stages, the MLflow endpoint's runs) take
+    // turns instead of racing: a lost compare-and-swap costs a whole rebuild. Other processes
+    // still race, and the loop below settles that.
+    const key = `${await this.git.gitDir()}\0${this.refs.local}`;
+    return inTurn(key, () => this.commitWithRetries(entries, uniqueRunIds));
+  }
+
+  private async commitWithRetries(
+    entries: readonly BranchEntry[],
+    uniqueRunIds: boolean,
   ): Promise<BuildResult> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const { refs } = this;
@@ -263,5 +289,24 @@ export class BranchWriter {
   private withContext<T>(work: (context: TipBuilderContext) => Promise<T>): Promise<T> {
     const options = { branch: this.refs.branch, warn: this.warn, sealAt: this.sealAt };
     return withTipBuilder(this.git, options, work);
+  }
+}
+
+/** The last write queued per repository and branch in this process. */
+const turns = new Map<string, Promise<unknown>>();
+
+/** Runs `work` after every earlier write queued under `key` in this process has settled. */
+async function inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const previous = turns.get(key) ?? Promise.resolve();
+  const mine = previous.then(work, work);
+  const settled = mine.then(
+    () => undefined,
+    () => undefined,
+  );
+  turns.set(key, settled);
+  try {
+    return await mine;
+  } finally {
+    if (turns.get(key) === settled) turns.delete(key);
   }
 }

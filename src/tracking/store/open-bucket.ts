@@ -130,10 +130,16 @@ export interface LocatedRecord {
   record: RunRecord;
 }
 
+/** A record a read skipped: its file and why. */
+interface Skipped {
+  where: string;
+  why: string;
+}
+
 async function readWith(
   reader: ObjectReader,
   locations: readonly RunLocation[],
-  warn: DataWarning,
+  skipped: Skipped[],
 ): Promise<Array<LocatedRecord | undefined>> {
   return Promise.all(
     locations.map(async (location) => {
@@ -141,26 +147,42 @@ async function readWith(
       try {
         const data = await reader.read(`${location.tree}:run.json`);
         if (data === undefined) {
-          warn(`skipped ${where}: the file is missing`);
+          skipped.push({ where, why: 'the file is missing' });
           return undefined;
         }
         const record = parseRunRecord(data.toString('utf8'), where);
         if (!matchesLocation(record, location)) {
-          warn(`skipped ${where}: its id, experiment or commit does not match its path`);
+          skipped.push({ where, why: 'its id, experiment or commit does not match its path' });
           return undefined;
         }
         return { location, record };
       } catch (error) {
-        warn(`skipped ${where}: ${(error as Error).message}`);
+        skipped.push({ where, why: (error as Error).message });
         return undefined;
       }
     }),
   );
 }
 
+/** How many skipped records one warning names; the rest are counted. */
+export const NAMED_SKIPPED = 5;
+
+/**
+ * One warning for every record a read skipped: how many, the first few files with their
+ * reasons, and how many more.
+ */
+export function skippedRecordsWarning(skipped: readonly Skipped[]): string {
+  const sorted = [...skipped].sort((a, b) => (a.where < b.where ? -1 : a.where > b.where ? 1 : 0));
+  const named = sorted.slice(0, NAMED_SKIPPED).map((s) => `${s.where} (${s.why})`);
+  const more = sorted.length - named.length;
+  const count =
+    sorted.length === 1 ? '1 unreadable run record' : `${sorted.length} unreadable run records`;
+  return `skipped ${count}: ${named.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
+}
+
 /**
  * Reads the run.json of each location (fetching the missing ones in one request first).
- * Unreadable records are left out, each with a warning naming its file.
+ * Unreadable records are left out, with ONE warning that counts them and names the first few.
  */
 export async function readRunRecords(
   git: Git,
@@ -172,22 +194,24 @@ export async function readRunRecords(
   if (locations.length === 0) return [];
   await prefetchRecords(git, reader, locations, options.runsTree);
   let read: Array<LocatedRecord | undefined>;
+  const skipped: Skipped[] = [];
   if (locations.length < PARALLEL_THRESHOLD || options.openReader === undefined) {
-    read = await readWith(reader, locations, warn);
+    read = await readWith(reader, locations, skipped);
   } else {
     // git's object lookup, not JSON parsing, is the bottleneck for big format-1 listings.
     const half = Math.ceil(locations.length / 2);
     const other = options.openReader();
     try {
       const [first, second] = await Promise.all([
-        readWith(reader, locations.slice(0, half), warn),
-        readWith(other, locations.slice(half), warn),
+        readWith(reader, locations.slice(0, half), skipped),
+        readWith(other, locations.slice(half), skipped),
       ]);
       read = [...first, ...second];
     } finally {
       await other.close();
     }
   }
+  if (skipped.length > 0) warn(skippedRecordsWarning(skipped));
   return read.filter((r): r is LocatedRecord => r !== undefined);
 }
 

@@ -302,11 +302,14 @@ export class PushProtocol {
         const present = presenceChecker(this.git, context.reader, layout, [], this.warn);
         const fresh: InboxEntry[] = [];
         for (const entry of inbox) if (!(await present(entry))) fresh.push(entry);
+        // A run id is written once: an entry whose id is on the branch at another path (another
+        // experiment or commit), or that another entry of this fold brings, is not grafted.
         const built = await buildOnTip(
           context,
           base ? { commit: base, ref: this.refs.remoteTracking } : undefined,
           fresh.map((e) => this.inboxBranchEntry(e)),
           'skip',
+          { uniqueRunIds: { inboxIds: new Set() } },
         );
         return { inbox, base, built };
       });
@@ -327,6 +330,11 @@ export class PushProtocol {
       for (const entry of inbox) args.push(`:${this.refs.inboxPrefix}${entry.id}`);
       const result = await this.git.tryExec(args);
       if (result.exitCode === 0) {
+        for (const entry of built.skipped.filter((e) => e.kind === 'run')) {
+          this.warn(
+            `dropped inbox entry ${entry.path}: run id ${entry.id} is already taken on ${this.refs.branch} by another run`,
+          );
+        }
         await this.git.updateRef(this.refs.remoteTracking, built.commit, 'ghml: folded the inbox');
         for (const entry of inbox) await this.git.tryExec(['update-ref', '-d', entry.ref]);
         await this.withContext((c) => rebuildLocal(c, this.refs));

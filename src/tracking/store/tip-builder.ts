@@ -200,11 +200,17 @@ export async function buildOnTip(
     (openIdSet ??= walkRunFolders(context.git, layout?.runsTree).then(
       (runs) => new Set(runs.map((r) => r.id)),
     ));
+  /** Run ids grafted by this build: two entries may not bring the same id either. */
+  const grafted = new Map<string, string>();
   for (const entry of entries) {
     if (unique && entry.kind === 'run') {
-      const where = unique.inboxIds.has(entry.id)
-        ? 'the inbox'
-        : layout && (await findRunId(context, layout, entry.id, openIds));
+      const earlier = grafted.get(entry.id);
+      const where =
+        earlier !== undefined
+          ? `'${earlier}'`
+          : unique.inboxIds.has(entry.id)
+            ? 'the inbox'
+            : layout && (await findRunId(context, layout, entry.id, openIds));
       if (where) {
         if (onExisting === 'throw') throw new EntryExistsError(entry, where);
         result.skipped.push(entry);
@@ -257,6 +263,7 @@ export async function buildOnTip(
       entry.kind === 'run' ? { runPaths: [entry.path], open } : { eventPaths: [entry.path], open };
     tip = await commit(context, tree, tip, entryMessage(entry.summary, trailers));
     result.added.push(entry);
+    if (entry.kind === 'run') grafted.set(entry.id, entry.path);
   }
   if (tip === undefined) {
     // Nothing was added to a new branch: it starts empty, holding the marker.

@@ -78,4 +78,23 @@ describe('sortRunsFast', () => {
       expect(byPosition.map((r) => r.id)).toEqual(expected);
     }
   });
+
+  it.each(['params.p', 'params.p DESC'])(
+    'orders strings the page cannot rank by their first characters exactly as sortRuns (%s)',
+    (order) => {
+      const r = random(7);
+      const samples = [
+        () => String(Math.floor(r() * 1e6) / 1e3), // numeric strings: '12.5' < '2'
+        () => `shared-prefix-that-is-long-${Math.floor(r() * 50)}`,
+        () => ['', '\u0000', 'é', 'e\u0301', '😀', 'Z', 'a', '\uffff'][Math.floor(r() * 8)] ?? '',
+        () => r().toString(36), // nearly every run distinct
+      ];
+      for (const make of samples) {
+        const list = runs(4000, 11).map((run) => ({ ...run, params: { p: make() } }));
+        const clauses = parseOrderBy([order]);
+        const expected = sortRuns(list, clauses).map((run) => run.id);
+        expect(sortRunsFast(list, clauses).map((run) => run.id)).toEqual(expected);
+      }
+    },
+  );
 });

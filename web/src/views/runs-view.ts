@@ -16,11 +16,13 @@ import type { App, View } from '../app-context.js';
 import { el, link, type Child } from '../dom.js';
 import { formatDuration, formatTime, settingsFor, shortSha } from '../page-format.js';
 import { VirtualTable, type TableColumn } from '../components/virtual-table.js';
-import { sortRunsFast } from '../run-sort.js';
+import { RunSorter } from '../run-sort.js';
 
 type RunsRoute = Extract<SiteRoute, { view: 'runs' }>;
 
 const ROW_HEIGHT = 30;
+/** The filter of a route whose filter or order does not parse: no run matches. */
+const NOTHING = (): boolean => false;
 /** At most this many keys of each kind are listed in the column chooser at once. */
 const CHOOSER_LIMIT = 150;
 
@@ -64,7 +66,10 @@ function sameField(a: FieldRef, b: FieldRef): boolean {
   return a.kind === b.kind && a.key === b.key;
 }
 
-export function runsView(app: App, route: RunsRoute): View {
+export function runsView(app: App, given: RunsRoute): View {
+  // The view changes its route as the filter, order and columns change: its own copy, never
+  // the router's (DEFAULT_ROUTE is shared by every address that falls back to the runs).
+  const route: RunsRoute = { ...given, columns: [...given.columns] };
   const manifest = app.data.manifest;
   let chosen = route.columns.length > 0 ? route.columns : defaultColumns(app);
   const status = el('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
@@ -88,6 +93,17 @@ export function runsView(app: App, route: RunsRoute): View {
   let predicate: ((run: SiteRun) => boolean) | undefined;
   let shown: SiteRun[] = [];
   let visibleColumns: string[] = chosen;
+  // What a sort, a column change or the diff toggle does not change is kept between them: the
+  // loaded runs (rebuilt when a shard arrives), the runs the filter matches with their sorter
+  // (which keeps the tie order and the columns' values), and the columns that differ.
+  let loadedShards = -1;
+  let all: SiteRun[] = [];
+  let matched:
+    { predicate: typeof predicate; runs: SiteRun[]; sorter: RunSorter<SiteRun> } | undefined;
+  let differs: { runs: SiteRun[]; chosen: string[]; columns: string[] } | undefined;
+  let compiledFilter: string | undefined;
+  let filterPredicate: typeof predicate;
+  let filterError: string | undefined;
 
   const table = new VirtualTable<SiteRun>({
     rowHeight: ROW_HEIGHT,
@@ -229,14 +245,14 @@ export function runsView(app: App, route: RunsRoute): View {
     return base;
   };
 
-  /** The chosen columns whose values are not the same in every shown run. */
-  const differing = (specs: readonly string[]): string[] =>
+  /** The chosen columns whose values are not the same in every run of `runs`. */
+  const differing = (runs: readonly SiteRun[], specs: readonly string[]): string[] =>
     specs.filter((spec) => {
       const field = fieldOfColumn(spec);
-      if (field === undefined || shown.length < 2) return true;
-      const first = readField(shown[0] as SiteRun, field);
-      for (let i = 1; i < shown.length; i++) {
-        const value = readField(shown[i] as SiteRun, field);
+      if (field === undefined || runs.length < 2) return true;
+      const first = readField(runs[0] as SiteRun, field);
+      for (let i = 1; i < runs.length; i++) {
+        const value = readField(runs[i] as SiteRun, field);
         if (value !== first && !(Number.isNaN(value) && Number.isNaN(first))) return true;
       }
       return false;
@@ -250,9 +266,22 @@ export function runsView(app: App, route: RunsRoute): View {
   };
 
   const apply = (): void => {
-    const all = app.data.loadedRuns();
-    shown = sortRunsFast(predicate ? all.filter(predicate) : all, order, (run) => run.order);
-    visibleColumns = route.diffOnly ? differing(chosen) : chosen;
+    if (app.data.loadedShards() !== loadedShards) {
+      loadedShards = app.data.loadedShards();
+      all = app.data.loadedRuns();
+      matched = undefined;
+    }
+    if (matched === undefined || matched.predicate !== predicate) {
+      const runs = predicate ? all.filter(predicate) : all;
+      matched = { predicate, runs, sorter: new RunSorter(runs, (run) => run.order) };
+    }
+    shown = matched.sorter.sort(order);
+    if (!route.diffOnly) visibleColumns = chosen;
+    else {
+      if (differs === undefined || differs.runs !== matched.runs || differs.chosen !== chosen)
+        differs = { runs: matched.runs, chosen, columns: differing(matched.runs, chosen) };
+      visibleColumns = differs.columns;
+    }
     table.setColumns(columnsFor(visibleColumns));
     table.setRows(shown);
     const loading = app.data.loadedShards() < manifest.shards.length;
@@ -267,19 +296,38 @@ export function runsView(app: App, route: RunsRoute): View {
     status.dataset['complete'] = String(!loading);
   };
 
-  /** Parses the route's filter and order; a bad one is shown and matches nothing. */
+  const describe = (problem: unknown): string => {
+    const e = problem as Error & { hint?: string };
+    return `${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`;
+  };
+
+  /**
+   * Parses the route's order, and its filter when that changed (the same filter keeps its
+   * predicate, so a sort does not filter again); a bad one is shown and matches nothing.
+   */
   const compile = (): void => {
-    error.hidden = true;
+    if (route.filter !== compiledFilter) {
+      compiledFilter = route.filter;
+      filterError = undefined;
+      try {
+        filterPredicate =
+          route.filter.trim() === '' ? undefined : compileRunFilter(parseRunFilter(route.filter));
+      } catch (problem) {
+        filterError = describe(problem);
+        filterPredicate = NOTHING;
+      }
+    }
+    let orderError: string | undefined;
     try {
-      predicate =
-        route.filter.trim() === '' ? undefined : compileRunFilter(parseRunFilter(route.filter));
       order = route.order.trim() === '' ? [] : parseOrderBy([route.order]);
     } catch (problem) {
-      const e = problem as Error & { hint?: string };
-      error.textContent = `${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`;
-      error.hidden = false;
-      predicate = () => false;
+      orderError = describe(problem);
+      order = [];
     }
+    predicate = orderError === undefined ? filterPredicate : NOTHING;
+    const message = filterError ?? orderError;
+    error.hidden = message === undefined;
+    error.textContent = message ?? '';
   };
 
   const update = (change: Partial<RunsRoute>): void => {

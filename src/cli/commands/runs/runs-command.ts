@@ -1,6 +1,9 @@
-/** `ghml runs list` and `ghml runs show`: read runs from the tracking branch. */
+/**
+ * `ghml runs list` and `ghml runs show`: read runs from the tracking branch. Both say which
+ * runs' artifacts still wait in this clone's local cache for the artifact store (pending).
+ */
 import type { Command } from 'commander';
-import { formatValue } from '../../../text/format-number.js';
+import { formatBytes, formatValue } from '../../../text/format-number.js';
 import { cleanForTerminal, columns, painter } from '../../../text/text-columns.js';
 import { workflowRunUrl } from '../../../tracking/ingest/github-context.js';
 import { runJsonView } from '../../../tracking/run-json-view.js';
@@ -15,6 +18,7 @@ import { openRepository, refreshRuns, type OpenRepository } from '../../open-rep
 import { formatDuration, formatTime, renderRunTable, runListJson } from './runs-list-table.js';
 import type { CommandContext } from '../../program.js';
 import { registerRunsGetCommand } from './runs-get-command.js';
+import { readPendingRuns, withPending, type PendingRun } from './pending-uploads.js';
 import { registerRunsLifecycleCommands } from './runs-lifecycle-command.js';
 
 interface ListOptions {
@@ -74,7 +78,11 @@ async function listRuns(repo: OpenRepository, options: ListOptions): Promise<Run
   return sortRuns(runs, order).slice(0, max);
 }
 
-function renderRunDetails(run: RunRecord, versions: string[]): string {
+function renderRunDetails(
+  run: RunRecord,
+  versions: string[],
+  pending: PendingRun | undefined,
+): string {
   const lines: string[] = [];
   const field = (name: string, value: string): void => {
     lines.push(`${`${name}:`.padEnd(12)}${value}`);
@@ -101,6 +109,12 @@ function renderRunDetails(run: RunRecord, versions: string[]): string {
     }
   }
   if (versions.length > 0) field('versions', versions.join(', '));
+  if (pending !== undefined) {
+    field(
+      'pending',
+      `${pending.paths.size} file(s), ${formatBytes(pending.bytes)}, wait in the local cache for ${cleanForTerminal(pending.store, 200)}: \`ghml push\` uploads them`,
+    );
+  }
   const section = (title: string, rows: string[][], right: boolean[]): void => {
     if (rows.length === 0) return;
     lines.push('', title);
@@ -137,7 +151,9 @@ function renderRunDetails(run: RunRecord, versions: string[]): string {
       cleanForTerminal(a.path, 80),
       `${a.size} B`,
       a.sha256.slice(0, 12),
-      a.stored ? 'stored' : (a.uri ?? 'not stored'),
+      a.stored
+        ? 'stored'
+        : `${a.uri ?? 'not stored'}${pending?.paths.has(a.path) === true ? ' (pending upload)' : ''}`,
     ]),
     [false, true, false, false],
   );
@@ -169,8 +185,12 @@ export function registerRunsCommand(program: Command, context: CommandContext): 
       const repo = await openRepository(context.cwd);
       if (options.fetch) await refreshRuns(repo, (message) => context.io.err(message));
       const found = await listRuns(repo, options);
-      if (options.json) context.io.out(JSON.stringify(runListJson(found, fields), null, 2));
-      else context.io.out(renderRunTable(found, repo.config, { color: context.io.color, fields }));
+      if (options.json) {
+        const pending = await readPendingRuns(await repo.git.gitDir());
+        const views = runListJson(found, fields).map((v) => withPending(v, pending.get(v.id)));
+        context.io.out(JSON.stringify(views, null, 2));
+      } else
+        context.io.out(renderRunTable(found, repo.config, { color: context.io.color, fields }));
     });
 
   runs
@@ -188,16 +208,20 @@ export function registerRunsCommand(program: Command, context: CommandContext): 
         if (v.deregistered) return `${v.tag} (deregistered)`;
         return v.promotedTo.length > 0 ? `${v.tag} (${v.promotedTo.join(', ')})` : v.tag;
       });
+      const pending = (await readPendingRuns(await repo.git.gitDir())).get(run.id);
       if (options.json) {
         context.io.out(
           JSON.stringify(
-            { ...runJsonView(run.record), events: events.map((e) => e.event) },
+            {
+              ...withPending(runJsonView(run.record), pending),
+              events: events.map((e) => e.event),
+            },
             null,
             2,
           ),
         );
       } else {
-        context.io.out(renderRunDetails(run.record, versions));
+        context.io.out(renderRunDetails(run.record, versions, pending));
       }
     });
 
