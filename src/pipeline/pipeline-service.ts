@@ -11,6 +11,7 @@ import { openArtifactStore } from '../artifacts/store-settings.js';
 import { StoreOutputSource } from './run/store-output-source.js';
 import { loadConfigFor } from '../config/find-config.js';
 import type { GhmlConfig } from '../config/config-types.js';
+import { formatArtifactStoreUrl } from '../config/artifact-store-url.js';
 import { createGit, type Git } from '../git/git.js';
 import { openTrackingStore } from '../tracking/store/tracking-store.js';
 import { compilePipeline, type CompileTarget } from './compile/compile-pipeline.js';
@@ -134,6 +135,11 @@ export async function pipelineStatus(
   for (const name of selected) {
     const stage = graph.stage(name);
     if (stage === undefined) continue;
+    // As `dvc status` does: a frozen stage's deps are not checked, and the user is told.
+    if (stage.frozen)
+      context.log(
+        `ghml: warning: stage '${name}' is frozen: its dependencies are not checked (remove 'frozen: true' to check them)`,
+      );
     const locked = workspace.lock.get(name);
     const check = checkStage(stage, locked, workspace.hasher, workspace.params, (h) =>
       workspace.inLocalCache(h),
@@ -162,20 +168,64 @@ async function locatePipeline(
   return { loaded: openPipeline(cwd, top), top };
 }
 
+export type OutputsVia = 'artifacts' | 'store';
+
 export interface CompileSettings {
   target: CompileTarget;
   image?: string | undefined;
-  outputsVia: 'artifacts' | 'store';
+  /**
+   * (actions) How outputs reach later jobs. Default: the artifact store when ghml.yml sets
+   * `artifacts.store` (and not to `none`), else workflow artifacts.
+   */
+  outputsVia?: OutputsVia | undefined;
+}
+
+export interface CompiledPipeline {
+  text: string;
+  /** (actions) How outputs reach later jobs, and why that way, for the user. */
+  outputs?: { via: OutputsVia; why: string };
+}
+
+/**
+ * The default way outputs pass between the compiled jobs. Not the store merely because ghml's
+ * default store on Actions is GitHub's container registry: that needs `packages: write` for
+ * every job and a token that may write packages, which a fork's pull request never has, while
+ * workflow artifacts need nothing. A store the team configured is what it chose to share.
+ */
+async function defaultOutputsVia(
+  loaded: LoadedPipeline,
+  top: string | undefined,
+): Promise<{ via: OutputsVia; why: string }> {
+  const config = await loadConfigFor(loaded.definition.root, top ?? loaded.definition.root);
+  const store = config.artifacts.store;
+  if (store !== undefined && store.kind !== 'none') {
+    return {
+      via: 'store',
+      why: `ghml.yml sets artifacts.store ${formatArtifactStoreUrl(store)}; --outputs-via artifacts uses workflow artifacts instead`,
+    };
+  }
+  return {
+    via: 'artifacts',
+    why: `ghml.yml sets ${store === undefined ? 'no artifacts.store' : 'artifacts.store: none'}; --outputs-via store uses the artifact store instead`,
+  };
 }
 
 /** Compiles the pipeline of `cwd`; paths in a workflow are relative to the repository root. */
-export async function compilePipelineAt(cwd: string, settings: CompileSettings): Promise<string> {
+export async function compilePipelineAt(
+  cwd: string,
+  settings: CompileSettings,
+): Promise<CompiledPipeline> {
   const { loaded, top } = await locatePipeline(cwd);
   const projectDir =
     top === undefined ? '' : relative(top, loaded.definition.root).split(sep).join('/');
-  return compilePipeline(loaded, settings.target, {
-    projectDir,
-    outputsVia: settings.outputsVia,
-    image: settings.image,
-  });
+  if (settings.target === 'kfp')
+    return { text: compilePipeline(loaded, 'kfp', { image: settings.image }) };
+  const outputs =
+    settings.outputsVia === undefined
+      ? await defaultOutputsVia(loaded, top)
+      : { via: settings.outputsVia, why: `--outputs-via ${settings.outputsVia}` };
+  return {
+    text: compilePipeline(loaded, 'actions', { projectDir, outputsVia: outputs.via }),
+    outputs,
+  };
 }

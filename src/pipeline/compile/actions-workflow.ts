@@ -16,7 +16,7 @@ import { artifactPart, jobId, uniqueNames } from './compile-names.js';
 /** GitHub's limit on the jobs of one matrix. */
 export const MAX_MATRIX_JOBS = 256;
 export const GHML_ACTION = 'ghml/ghml@v1';
-export const CHECKOUT_ACTION = 'actions/checkout@v6';
+export const CHECKOUT_ACTION = 'actions/checkout@v7';
 export const UPLOAD_ACTION = 'actions/upload-artifact@v7';
 export const DOWNLOAD_ACTION = 'actions/download-artifact@v8';
 

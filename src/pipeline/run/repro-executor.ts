@@ -2,10 +2,12 @@
  * `ghml repro`: brings the selected stages up to date in DAG order, up to `jobs` at a time.
  * Each stage, once its upstream stages are done, is checked against ghml.lock and then
  * skipped (nothing changed), restored (outputs missing but cached, or the same cache key ran
- * before: the run cache), or run as one ghml run. A failed stage stops its dependents, and
- * without `keepGoing` no new stage starts. SIGINT/SIGTERM stop scheduling; the running
- * stages' process groups get the signal (recorded KILLED), and a second signal SIGKILLs them.
- * ghml.lock is written after every stage, so an interrupted pipeline keeps its progress.
+ * before: the run cache, unless the stage is always_changed or has a persist output), or run
+ * as one ghml run. A frozen stage never runs; its missing outputs are restored from the lock.
+ * A failed stage stops its dependents, and without `keepGoing` no new stage starts.
+ * SIGINT/SIGTERM stop scheduling; the running stages' process groups get the signal (recorded
+ * KILLED), and a second signal SIGKILLs them. ghml.lock is written after every stage, so an
+ * interrupted pipeline keeps its progress.
  */
 import { join } from 'node:path';
 import { GhmlError } from '../../errors/ghml-error.js';
@@ -80,6 +82,15 @@ const OUTCOME_WORDS: Record<StageOutcome, string> = {
   blocked: 'not run',
 };
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+/**
+ * Whether the run cache may stand in for running the stage, as DVC decides: not for an
+ * `always_changed` stage, nor for one with a `persist` output (what it writes depends on what
+ * was there before, which the cache key does not cover).
+ */
+export function usesRunCache(stage: StageSpec): boolean {
+  return !stage.alwaysChanged && !stage.outs.some((o) => o.persist);
+}
 
 export async function reproduce(
   options: ReproOptions,
@@ -228,7 +239,7 @@ export async function reproduce(
           return;
         }
       }
-      if (check.key !== undefined && !stage.alwaysChanged) {
+      if (check.key !== undefined && usesRunCache(stage)) {
         const hit = await ws.runCache.lookup(check.key, stage, await experiment());
         if (hit !== undefined) {
           if (options.dry) {

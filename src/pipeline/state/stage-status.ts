@@ -33,7 +33,10 @@ export interface StageCheck {
   changes: StageChanges;
   /** Nothing changed and every output is in place. */
   upToDate: boolean;
-  /** Only outputs are missing, and the lock says what they were: a restore may do. */
+  /**
+   * Only outputs are missing, and the lock says what they were: a restore may do. For a
+   * frozen stage, whatever its inputs are now.
+   */
   onlyOutputsMissing: boolean;
   /** ghml.lock has no entry for the stage. */
   neverRan: boolean;
@@ -155,8 +158,9 @@ export function checkStage(
     (inputsSame || stage.frozen) &&
     !stage.alwaysChanged &&
     outChanges.every((c) => c === 'not in cache');
+  // A frozen stage's inputs are not checked: whatever its lock recorded is what it restores.
   const onlyOutputsMissing =
-    inputsSame &&
+    (inputsSame || (stage.frozen && locked !== undefined)) &&
     !stage.alwaysChanged &&
     outChanges.length > 0 &&
     outChanges.every((c) => c === 'deleted' || c === 'not in cache');

@@ -4,8 +4,10 @@
  * names): known fields only, the oneofs (a component is a DAG or an executor; an executor is
  * a container, importer or resolver), and every cross-reference (componentRef, executorLabel,
  * dependentTasks, input parameters used by a container). A task may pass inputs its component
- * does not declare (the SDK does so for resource fields). KFP's own compiled examples pass it
- * (see the KFP_EXAMPLES_DIR test); it returns the problems found.
+ * does not declare (the SDK does so for resource fields). Names are in the form the SDK
+ * sanitises them to (lowercase letters, digits, inner '-'), and `dependentTasks` form no cycle.
+ * KFP's own compiled examples pass it (see the KFP_EXAMPLES_DIR test); it returns the problems
+ * found.
  */
 
 type Obj = Record<string, unknown>;
@@ -52,6 +54,9 @@ const PARAMETER_TYPES = [
   'TASK_CONFIG',
 ];
 
+/** A name as the kfp SDK sanitises it: lowercase letters and digits, '-' inside. */
+const KFP_NAME = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/;
+
 function isObj(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -81,8 +86,11 @@ export function kfpStructureProblems(spec: unknown): string[] {
   const executors =
     isObj(deployment) && isObj(deployment['executors']) ? deployment['executors'] : {};
 
+  for (const name of Object.keys(components))
+    if (!KFP_NAME.test(name)) bad(`components.${name}`, 'is not a sanitised KFP name');
   for (const [label, executor] of Object.entries(executors)) {
     const where = `deploymentSpec.executors.${label}`;
+    if (!KFP_NAME.test(label)) bad(where, 'is not a sanitised KFP name');
     if (!isObj(executor)) {
       bad(where, 'must be a mapping');
       continue;
@@ -144,6 +152,7 @@ export function kfpStructureProblems(spec: unknown): string[] {
       const tasks = isObj(dag['tasks']) ? dag['tasks'] : {};
       for (const [name, task] of Object.entries(tasks)) {
         const at = `${where}.dag.tasks.${name}`;
+        if (!KFP_NAME.test(name)) bad(at, 'is not a sanitised KFP name');
         if (!fields(at, task, TASK_FIELDS)) continue;
         const ref = task['componentRef'];
         const refName = isObj(ref) ? ref['name'] : undefined;
@@ -161,6 +170,8 @@ export function kfpStructureProblems(spec: unknown): string[] {
         if (caching !== undefined)
           fields(`${at}.cachingOptions`, caching, ['enableCache', 'cacheKey']);
       }
+      const cycle = dependencyCycle(tasks);
+      if (cycle !== undefined) bad(`${where}.dag.tasks`, `dependentTasks form a cycle: ${cycle}`);
     }
   };
   for (const [name, component] of Object.entries(components))
@@ -168,4 +179,31 @@ export function kfpStructureProblems(spec: unknown): string[] {
   if (spec['root'] === undefined) bad('root', 'is required');
   else checkComponent('root', spec['root']);
   return problems;
+}
+
+/** A cycle among the tasks' dependentTasks, as 'a -> b -> a', or undefined. */
+function dependencyCycle(tasks: Obj): string | undefined {
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (name: string): string | undefined => {
+    if (state.get(name) === 'done') return undefined;
+    if (state.get(name) === 'open') return [...path.slice(path.indexOf(name)), name].join(' -> ');
+    state.set(name, 'open');
+    path.push(name);
+    const task = tasks[name];
+    const deps = isObj(task) && Array.isArray(task['dependentTasks']) ? task['dependentTasks'] : [];
+    for (const dep of deps) {
+      if (typeof dep !== 'string' || !Object.hasOwn(tasks, dep)) continue;
+      const found = visit(dep);
+      if (found !== undefined) return found;
+    }
+    path.pop();
+    state.set(name, 'done');
+    return undefined;
+  };
+  for (const name of Object.keys(tasks)) {
+    const found = visit(name);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

@@ -11,7 +11,7 @@ interface CompileOptions {
   target: string;
   output?: string;
   image?: string;
-  outputsVia: string;
+  outputsVia?: string;
 }
 
 export function registerPipelineCommand(program: Command, context: CommandContext): void {
@@ -29,8 +29,7 @@ export function registerPipelineCommand(program: Command, context: CommandContex
     )
     .option(
       '--outputs-via <how>',
-      "(actions) how outputs reach later jobs: 'artifacts' (workflow artifacts) or 'store' (the artifact store)",
-      'artifacts',
+      "(actions) how outputs reach later jobs: 'artifacts' (workflow artifacts) or 'store' (the artifact store); default: 'store' when ghml.yml sets artifacts.store, else 'artifacts'",
     )
     .action(async (options: CompileOptions) => {
       if (!(COMPILE_TARGETS as readonly string[]).includes(options.target)) {
@@ -38,19 +37,22 @@ export function registerPipelineCommand(program: Command, context: CommandContex
           hint: `use --target ${COMPILE_TARGETS.join(' or --target ')}`,
         });
       }
-      if (options.outputsVia !== 'artifacts' && options.outputsVia !== 'store') {
+      const via = options.outputsVia;
+      if (via !== undefined && via !== 'artifacts' && via !== 'store') {
         throw new UsageError(
-          `--outputs-via must be 'artifacts' or 'store', got '${options.outputsVia.slice(0, 40)}'`,
-          {
-            hint: 'use --outputs-via artifacts (default) or --outputs-via store',
-          },
+          `--outputs-via must be 'artifacts' or 'store', got '${via.slice(0, 40)}'`,
+          { hint: 'use --outputs-via artifacts or --outputs-via store' },
         );
       }
-      const text = await compilePipelineAt(context.cwd, {
+      const { text, outputs } = await compilePipelineAt(context.cwd, {
         target: options.target as CompileTarget,
         image: options.image,
-        outputsVia: options.outputsVia,
+        outputsVia: via,
       });
+      if (outputs !== undefined) {
+        const how = outputs.via === 'store' ? 'the artifact store' : 'workflow artifacts';
+        context.io.err(`ghml: outputs pass between jobs through ${how} (${outputs.why})`);
+      }
       if (options.output === undefined) context.io.out(text);
       else {
         writeFileSync(resolve(context.cwd, options.output), text);
