@@ -256,5 +256,5 @@ describe('the compiled Actions workflow of examples/iris-pipeline', () => {
     expect(iris, comments.map((c) => c.body.slice(0, 80)).join('\n')).toBeDefined();
     expect(iris?.body).toMatch(/\| n\\_estimators \| 10 \| 50 \|/);
     expect(iris?.body).toContain('accuracy');
-  });
+  }, 240_000); // a dozen fresh clones and ghml processes: about 50 s alone, much more on a loaded CI machine
 });
