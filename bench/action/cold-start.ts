@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -117,7 +117,24 @@ const install = time(() => {
 });
 rmSync(dir, { recursive: true, force: true });
 
-const bundle = readFileSync(BUNDLE);
+/** dist/action.js and every chunk it imports statically: what a start loads before any command. */
+function loadedAtStart(entry: string): Buffer {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(
+      /(?:^|[;\s}])import\s*(?:[^'"();]*?from\s*)?["'](\.{1,2}\/[^"']+)["']/g,
+    )) {
+      visit(join(dirname(file), match[1] as string));
+    }
+  };
+  visit(entry);
+  return Buffer.concat([...seen].map((file) => readFileSync(file)));
+}
+
+const bundle = loadedAtStart(BUNDLE);
 const start = median(starts);
 console.log('| measure | value |');
 console.log('| --- | ---: |');
@@ -130,7 +147,7 @@ console.log(
 );
 console.log(`| ratio npm install / action start | ${(install / start).toFixed(1)}x |`);
 console.log(
-  `| bundle size | ${(bundle.length / 1024).toFixed(0)} KiB (${(gzipSync(bundle).length / 1024).toFixed(0)} KiB gzipped) |`,
+  `| dist/action.js and the chunks it loads at start | ${(bundle.length / 1024).toFixed(0)} KiB (${(gzipSync(bundle).length / 1024).toFixed(0)} KiB gzipped) |`,
 );
 console.log(`| limit | ${start < LIMIT_MS ? 'PASS' : 'FAIL'}: under ${LIMIT_MS} ms |`);
 process.exitCode = start < LIMIT_MS ? 0 : 1;
