@@ -124,4 +124,22 @@ describe('ghml gc --local', () => {
       files: [{ path: 'uploaded.bin', from: `oci://${registry.host}/acme/gc` }],
     });
   });
+
+  it('prunes nothing while a pending upload record cannot be read, and names it', async () => {
+    const repo = makeRepo();
+    const orphan = randomBytes(5_000);
+    mkdirSync(join(cacheDir(repo), sha(orphan).slice(0, 2)), { recursive: true });
+    writeFileSync(join(cacheDir(repo), sha(orphan).slice(0, 2), sha(orphan).slice(2)), orphan);
+    age(repo);
+    mkdirSync(join(repo, '.git', 'ghml', 'pending'), { recursive: true });
+    writeFileSync(
+      join(repo, '.git', 'ghml', 'pending', '01J00000000000000000000000.json'),
+      '{"version": 1, "runId": ',
+    );
+    const result = await ghml(repo, 'gc', '--local');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('pending upload record');
+    expect(result.stderr).toContain('01J00000000000000000000000.json');
+    expect(cached(repo)).toEqual([sha(orphan)]);
+  });
 });

@@ -7,9 +7,8 @@
  */
 import type { Command } from 'commander';
 import { applyLocalGc, planLocalGc } from '../../../artifacts/local-cache-gc.js';
-import { localCacheRoot } from '../../../artifacts/local-content-store.js';
+import { localCacheRoot, LocalContentStore } from '../../../artifacts/local-content-store.js';
 import { pendingDir, PendingQueue } from '../../../artifacts/pending-queue.js';
-import { LocalContentStore } from '../../../artifacts/local-content-store.js';
 import { applyGc, planGc, type RegisteredVersion } from '../../../artifacts/store-gc.js';
 import { findProjectRoot } from '../../../pipeline/pipeline-project.js';
 import { NoPipelineError } from '../../../pipeline/definition/definition-errors.js';
@@ -93,9 +92,11 @@ async function pruneLocalCache(
   const root = localCacheRoot(gitDir);
   const runs = await repo.store.listRuns({ includeDeleted: true });
   const queue = new PendingQueue(pendingDir(gitDir), new LocalContentStore(root));
-  const { uploads } = await queue.list();
-  // An unreadable pending record keeps nothing: `ghml push` reports it; its files stay young
-  // only if recent, so a damaged queue is not a reason to keep the whole cache.
+  const { uploads, invalid } = await queue.list();
+  // A record that cannot be read hides which files it still needs: prune nothing until it is
+  // dealt with, since those files may be the only copies.
+  const unusable = invalid[0];
+  if (unusable !== undefined) throw unusable;
   const lock = pipelineLock(context.cwd, repo.root);
   const plan = await planLocalGc({
     root,
