@@ -1,0 +1,2 @@
+import { createRequire as __ghmlCreateRequire } from 'node:module'; const require = __ghmlCreateRequire(import.meta.url);
+var e="data",r=`${e}/manifest.json`,n=`${e}/models.json`,s=`${e}/trends.json`,i=`${e}/sweeps.json`;function o(t){return`${e}/runs/${String(t).padStart(4,"0")}.json`}function a(t){return`${e}/commits/${t.slice(0,2).toLowerCase()}.json`}function u(t){return`${e}/series/${t}.json`}export{e as a,r as b,n as c,s as d,i as e,o as f,a as g,u as h};

@@ -1,0 +1,2 @@
+import { createRequire as __ghmlCreateRequire } from 'node:module'; const require = __ghmlCreateRequire(import.meta.url);
+import{h as s}from"./chunk-AYFRPFF3.js";function S(i){let o=new Map,f=e=>{let t=o.get(e);return t===void 0&&(t=i.readRun(e).catch(r=>{if(r instanceof s)return null;throw r}),o.set(e,t)),t};return{name:i.url,async tryFetch(e,t,r){let n=await f(e.id),u=n?.files.find(a=>a.path===t.path&&a.sha256===t.sha256);return n==null||u===void 0?!1:(await i.fetchFile(n,t.path,r),!0)}}}export{S as a};

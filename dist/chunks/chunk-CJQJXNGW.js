@@ -1,0 +1,2 @@
+import { createRequire as __ghmlCreateRequire } from 'node:module'; const require = __ghmlCreateRequire(import.meta.url);
+var n=["RUNNING","FINISHED","FAILED","KILLED"];function i(r){return Number.isFinite(r)?r:Number.isNaN(r)?"NaN":r>0?"Infinity":"-Infinity"}function u(r){if(typeof r=="number")return r;if(r==="NaN")return Number.NaN;if(r==="Infinity")return Number.POSITIVE_INFINITY;if(r==="-Infinity")return Number.NEGATIVE_INFINITY}function o(r,t,e){Object.defineProperty(r,t,{value:e,enumerable:!0,writable:!0,configurable:!0})}export{n as a,i as b,u as c,o as d};

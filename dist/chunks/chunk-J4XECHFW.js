@@ -1,0 +1,2 @@
+import { createRequire as __ghmlCreateRequire } from 'node:module'; const require = __ghmlCreateRequire(import.meta.url);
+function i(t){let e=t.GITHUB_ACTOR;if(e&&/^[A-Za-z0-9][A-Za-z0-9-]*(\[bot\])?$/.test(e)){let o=t.GITHUB_ACTOR_ID&&/^\d+$/.test(t.GITHUB_ACTOR_ID)?`${t.GITHUB_ACTOR_ID}+`:"";return{name:e,email:`${o}${e}@users.noreply.github.com`}}return{name:"ghml",email:"ghml@users.noreply.github.com"}}var a=/Please tell me who you are|unable to auto-detect email|empty ident name/i;export{i as a,a as b};

@@ -1,0 +1,2 @@
+import { createRequire as __ghmlCreateRequire } from 'node:module'; const require = __ghmlCreateRequire(import.meta.url);
+import{b as e}from"./chunk-6M5MMIXD.js";function t(r){return new e({git:r.git,settings:r.config.registry,remote:r.config.tracking.remote,fetch:r.fetchTags??!0,warn:r.note,...r.sort===void 0?{}:{sort:r.sort},...r.now===void 0?{}:{now:r.now}})}async function s(r){return t(r).list()}export{t as a,s as b};

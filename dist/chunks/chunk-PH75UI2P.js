@@ -1,0 +1,2 @@
+import { createRequire as __ghmlCreateRequire } from 'node:module'; const require = __ghmlCreateRequire(import.meta.url);
+import{d as r,e as o}from"./chunk-U32EPX22.js";function n(t,e){return Object.hasOwn(t,e)?t[e]:void 0}function g(t,e){return n(t.experiments,e)??{objective:null,metrics:{}}}function f(t,e,i){return n(g(t,e).metrics,i)??r(i)}function c(t,e){return n(t.deploy,e)??n(t.deploy,"*")??o()}export{g as a,f as b,c};

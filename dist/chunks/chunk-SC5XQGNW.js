@@ -1,0 +1,2 @@
+import { createRequire as __ghmlCreateRequire } from 'node:module'; const require = __ghmlCreateRequire(import.meta.url);
+import{a as e}from"./chunk-DHJ2FAVJ.js";async function p(o,n,s,i){let{remote:t,branch:u}=s.tracking;if(!i)return{pushed:null,problem:"not pushed (--no-push): run `ghml push` to send it"};if(!await o.hasRemote(t))return{pushed:null,problem:`no remote '${t}': kept on the local ${u} branch`};try{return{pushed:await n.push(),problem:null}}catch(r){let h=r instanceof e&&r.hint?` (${r.hint})`:"";return{pushed:null,problem:`${r.message}${h}`}}}export{p as a};

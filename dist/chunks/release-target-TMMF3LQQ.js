@@ -1,0 +1,2 @@
+import { createRequire as __ghmlCreateRequire } from 'node:module'; const require = __ghmlCreateRequire(import.meta.url);
+import{a as b,b as c,c as d,d as e}from"./chunk-M4EVDTE3.js";import{c as a}from"./chunk-MKXRSVC3.js";import"./chunk-IIKM5GCL.js";import"./chunk-AZRCNWYV.js";import"./chunk-XK35AK2Q.js";import"./chunk-DHJ2FAVJ.js";import"./chunk-CIGG7W7P.js";export{d as releaseAssetApiUrl,c as releaseDownloadUrl,e as releasePageUrl,a as repoFromRemoteUrl,b as resolveReleaseTarget};

@@ -1,0 +1,2 @@
+import { createRequire as __ghmlCreateRequire } from 'node:module'; const require = __ghmlCreateRequire(import.meta.url);
+import{j as a,k as b,l as c,m as d,n as e}from"./chunk-DJOJPKF5.js";import"./chunk-J3U7SQD4.js";import"./chunk-YEG4S7CZ.js";import"./chunk-AYFRPFF3.js";import"./chunk-XK35AK2Q.js";import"./chunk-TNY6GQR4.js";import"./chunk-DHJ2FAVJ.js";import"./chunk-CIGG7W7P.js";export{a as actionsDefaultStore,e as describeStore,b as effectiveStore,d as openArtifactStore,c as stepJobToken};
