@@ -53,6 +53,7 @@ describe('runs whose artifacts wait for the store', () => {
       );
       expect(up.code, up.stderr).toBe(0);
       const uploaded = (JSON.parse(up.stdout) as { id: string }).id;
+      expect((JSON.parse(up.stdout) as ShownRun).pending).toBe(false);
 
       await registry.kill();
       writeFileSync(join(repo, 'model.bin'), randomBytes(6000));
@@ -68,6 +69,12 @@ describe('runs whose artifacts wait for the store', () => {
       expect(down.code, down.stderr).toBe(0);
       expect(down.stderr).toMatch(/warning: .*ghml push/);
       const waiting = (JSON.parse(down.stdout) as { id: string }).id;
+      // ghml run --json says so too, in the same shape as runs show --json.
+      const recorded = JSON.parse(down.stdout) as ShownRun;
+      expect(recorded.pending).toBe(true);
+      expect(recorded.artifacts).toContainEqual(
+        expect.objectContaining({ path: 'model.bin', pending: true }),
+      );
 
       const shown = await ghml(repo, 'runs', 'show', waiting, '--json', '--no-fetch');
       expect(shown.code, shown.stderr).toBe(0);

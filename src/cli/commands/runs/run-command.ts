@@ -4,6 +4,8 @@ import { UsageError } from '../../../errors/ghml-error.js';
 import { parseParamOverride, type ParamOverride } from '../../../tracking/param-overrides.js';
 import { runAndRecord } from '../../../tracking/run-session.js';
 import { runJsonView } from '../../../tracking/run-json-view.js';
+import { createGit } from '../../../git/git.js';
+import { readPendingRuns, withPending } from './pending-uploads.js';
 import { plural } from '../../../text/format-number.js';
 import type { CommandContext } from '../../program.js';
 
@@ -113,8 +115,17 @@ export function registerRunCommand(program: Command, context: CommandContext): v
       } else if (result.pushProblem) {
         context.io.err(`ghml: ${result.pushProblem}`);
       }
-      if (options.json) context.io.out(JSON.stringify(runJsonView(run), null, 2));
-      else context.io.out(run.id);
+      if (options.json) {
+        // The same shape as `runs show --json`: files left waiting for the store say so.
+        const pending = (await readPendingRuns(await gitDirOf(context.cwd, context.env))).get(
+          run.id,
+        );
+        context.io.out(JSON.stringify(withPending(runJsonView(run), pending), null, 2));
+      } else context.io.out(run.id);
       context.setExitCode(result.exitStatus);
     });
+}
+
+async function gitDirOf(cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return (await createGit(cwd, { env })).gitDir();
 }

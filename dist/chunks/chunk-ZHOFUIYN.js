@@ -1,2 +1,0 @@
-import { createRequire as __ghmlCreateRequire } from 'node:module'; const require = __ghmlCreateRequire(import.meta.url);
-import{b as s}from"./chunk-CJQJXNGW.js";function m(e){let i={};for(let[r,t]of Object.entries(e.metrics))i[r]={value:s(t.value),step:t.step,min:s(t.min),max:s(t.max),count:t.count};return{id:e.id,experiment:e.experiment,name:e.name,status:e.status,startTime:e.startTime,endTime:e.endTime,exitCode:e.exitCode,params:e.params,tags:e.tags,metrics:i,source:e.source,github:e.github,artifacts:e.artifacts}}export{m as a};
