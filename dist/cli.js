@@ -1,5 +1,5 @@
 import { createRequire as __ghmlCreateRequire } from 'node:module'; const require = __ghmlCreateRequire(import.meta.url);
-import{a as t,c}from"./chunks/chunk-UCI46EOV.js";import{a as s,c as i}from"./chunks/chunk-DHJ2FAVJ.js";import"./chunks/chunk-CIGG7W7P.js";function d(){let o=process.env,n=o.NO_COLOR!==void 0&&o.NO_COLOR!=="";return{out:r=>process.stdout.write(r.endsWith(`
+import{a as t,c}from"./chunks/chunk-HQSR4VMW.js";import{a as s,c as i}from"./chunks/chunk-DHJ2FAVJ.js";import"./chunks/chunk-CIGG7W7P.js";function d(){let o=process.env,n=o.NO_COLOR!==void 0&&o.NO_COLOR!=="";return{out:r=>process.stdout.write(r.endsWith(`
 `)?r:`${r}
 `),err:r=>process.stderr.write(r.endsWith(`
 `)?r:`${r}

@@ -245,10 +245,7 @@ export async function registerModel(
       recorded: recorded.files,
       release,
       releaseError,
-      folder:
-        selection.folder === undefined
-          ? null
-          : { path: selection.folder.path, archive: recorded.archive ?? null },
+      folder: folderResult(selection, recorded.archive),
       store: metadata.store ?? null,
     });
   } finally {
@@ -448,10 +445,7 @@ export async function adoptTag(
       recorded: recorded.files,
       release,
       releaseError,
-      folder:
-        selection.folder === undefined
-          ? null
-          : { path: selection.folder.path, archive: recorded.archive ?? null },
+      folder: folderResult(selection, recorded.archive),
       store: metadata.store ?? null,
     });
   } finally {
@@ -541,6 +535,16 @@ export async function demoteModel(
  * Records the registration on its run, then reports a release failure (the tag exists
  * either way, so provenance comes first) or the result.
  */
+/** A folder registered whole, with its archive asset, as a result reports it; null for files. */
+function folderResult(
+  selection: ModelSelection,
+  archive: TagArtifact | undefined,
+): RegisterModelResult['folder'] {
+  return selection.folder === undefined
+    ? null
+    : { path: selection.folder.path, archive: archive ?? null };
+}
+
 async function finishRegistration(
   context: RegistryContext,
   action: 'register' | 'adopt',
